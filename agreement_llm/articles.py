@@ -1,0 +1,56 @@
+"""Reading article files: an optional `SOURCE:`/`TITLE:` header, then the article text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agreement_llm.errors import InputError
+
+__all__ = ["Article", "read_article", "parse_article"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article: its id, its text, and the metadata its file carried."""
+
+    article_id: str
+    text: str
+    source: str | None = None
+    title: str | None = None
+
+
+def parse_article(raw: str, article_id: str) -> Article:
+    """Split a file's content into header metadata and the article text."""
+    lines = raw.splitlines(keepends=True)
+    meta: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and i < 2:
+        key, sep, value = lines[i].partition(":")
+        if sep and key.strip().upper() in ("SOURCE", "TITLE"):
+            meta[key.strip().upper()] = value.strip()
+            i += 1
+        else:
+            break
+    if meta and i < len(lines) and not lines[i].strip():
+        i += 1
+    text = "".join(lines[i:]) if meta else raw
+    title = meta.get("TITLE")
+    if title == "[no headline in retrieved text]":
+        title = None
+    return Article(article_id=article_id, text=text, source=meta.get("SOURCE"), title=title)
+
+
+def read_article(path: str | Path) -> Article:
+    """Read an article file as UTF-8; the id is the file's stem."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    data = p.read_bytes()
+    if b"\x00" in data:
+        raise InputError(f"{p}: binary file, not text")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    return parse_article(raw, p.stem)

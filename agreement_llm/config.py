@@ -1,0 +1,179 @@
+"""Where requests go: one function resolves the endpoint from arguments, environment, defaults.
+
+Nothing here runs at import time; `resolve_endpoint` reads the environment only when called.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from urllib.parse import urlparse
+
+from agreement_llm.errors import ConfigError
+
+__all__ = ["DEFAULT_MODEL", "Endpoint", "OutputStyle", "ServerKind", "resolve_endpoint"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+LOCAL_MODEL = "gemma3-270m-q4-k-m"
+LOCAL_PORT = 8765
+LOCAL_CONTEXT = 8192
+
+
+class ServerKind(str, Enum):
+    """The kind of OpenAI-compatible server, which decides the structured-output request."""
+
+    openai = "openai"
+    llama_cpp = "llama_cpp"
+    vllm = "vllm"
+    ollama = "ollama"
+    generic = "generic"
+
+
+class OutputStyle(str, Enum):
+    """How the record's JSON schema is sent to the server.
+
+    - `tools`: as a function tool (OpenAI).
+    - `json_schema`: `response_format` of type `json_schema` (OpenAI, vLLM).
+    - `json_object_schema`: `response_format` `{"type": "json_object", "schema": ...}`
+      (llama-cpp-python's server: grammar-constrained).
+    - `json_object`: `response_format` `{"type": "json_object"}`, schema in the prompt (Ollama).
+    - `prompt`: schema in the prompt only, JSON parsed from the reply (any server).
+    """
+
+    tools = "tools"
+    json_schema = "json_schema"
+    json_object_schema = "json_object_schema"
+    json_object = "json_object"
+    prompt = "prompt"
+
+
+DEFAULT_STYLE: dict[ServerKind, OutputStyle] = {
+    ServerKind.openai: OutputStyle.tools,
+    ServerKind.vllm: OutputStyle.json_schema,
+    ServerKind.llama_cpp: OutputStyle.json_object_schema,
+    ServerKind.ollama: OutputStyle.json_object,
+    ServerKind.generic: OutputStyle.prompt,
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A resolved endpoint: where to send requests, with which model, in which style.
+
+    The API key is kept out of `repr` so that it never reaches a log or a traceback.
+    """
+
+    model: str
+    kind: ServerKind
+    style: OutputStyle
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 600.0
+    context_tokens: int | None = None
+
+    @property
+    def label(self) -> str:
+        """A short description safe to show: kind, model, host (never the key)."""
+        host = urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
+        return f"{self.kind.value}:{self.model}@{host}"
+
+    def with_model(self, model: str) -> Endpoint:
+        """A copy of this endpoint that asks for another model."""
+        return replace(self, model=model)
+
+
+def guess_kind(base_url: str | None) -> ServerKind:
+    """The server kind a base URL most likely names (OpenAI when no URL is given)."""
+    if not base_url:
+        return ServerKind.openai
+    parsed = urlparse(base_url)
+    host = parsed.hostname or ""
+    if host.endswith("openai.com"):
+        return ServerKind.openai
+    if parsed.port == 11434:
+        return ServerKind.ollama
+    return ServerKind.generic
+
+
+def _pick(arg: str | None, env: Mapping[str, str], name: str) -> str | None:
+    if arg is not None and arg != "":
+        return arg
+    value = env.get(name)
+    return value if value else None
+
+
+def resolve_endpoint(
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    server: ServerKind | str | None = None,
+    style: OutputStyle | str | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Endpoint:
+    """Resolve the endpoint: each setting from its argument, else the environment, else a default.
+
+    Environment: `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `AGREEMENT_LLM_MODEL`,
+    `AGREEMENT_LLM_SERVER` (openai, llama_cpp, vllm, ollama, generic), `AGREEMENT_LLM_STYLE`,
+    `AGREEMENT_LLM_TIMEOUT` (seconds) and `AGREEMENT_LLM_CONTEXT` (the model's context in
+    tokens; longer articles are refused before any request). Defaults: OpenAI's API, model `gpt-4o-mini`, and the
+    output style that suits the server kind (the kind guessed from the URL when not given).
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    base = _pick(base_url, environ, "OPENAI_BASE_URL")
+    kind_name = _pick(server.value if isinstance(server, ServerKind) else server, environ,
+                      "AGREEMENT_LLM_SERVER")
+    try:
+        kind = ServerKind(kind_name) if kind_name else guess_kind(base)
+    except ValueError:
+        names = ", ".join(k.value for k in ServerKind)
+        raise ConfigError(f"unknown server kind {kind_name!r}; expected one of {names}") from None
+    style_name = _pick(style.value if isinstance(style, OutputStyle) else style, environ,
+                       "AGREEMENT_LLM_STYLE")
+    try:
+        out_style = OutputStyle(style_name) if style_name else DEFAULT_STYLE[kind]
+    except ValueError:
+        names = ", ".join(s.value for s in OutputStyle)
+        raise ConfigError(f"unknown output style {style_name!r}; expected one of {names}") from None
+    key = _pick(api_key, environ, "OPENAI_API_KEY")
+    if key is None and kind is ServerKind.openai:
+        raise ConfigError(
+            "no API key: set OPENAI_API_KEY, pass api_key=..., or point OPENAI_BASE_URL at "
+            "another server (or use --local for the bundled model)"
+        )
+    context_text = _pick(None, environ, "AGREEMENT_LLM_CONTEXT")
+    try:
+        context = int(context_text) if context_text else None
+    except ValueError:
+        raise ConfigError(f"AGREEMENT_LLM_CONTEXT is not a whole number: {context_text!r}") \
+            from None
+    timeout_text = _pick(None if timeout is None else str(timeout), environ, "AGREEMENT_LLM_TIMEOUT")
+    try:
+        seconds = float(timeout_text) if timeout_text else 600.0
+    except ValueError:
+        raise ConfigError(f"AGREEMENT_LLM_TIMEOUT is not a number: {timeout_text!r}") from None
+    return Endpoint(
+        model=_pick(model, environ, "AGREEMENT_LLM_MODEL") or DEFAULT_MODEL,
+        kind=kind,
+        style=out_style,
+        base_url=base,
+        api_key=key,
+        timeout=seconds,
+        context_tokens=context,
+    )
+
+
+def local_endpoint(port: int = LOCAL_PORT, *, timeout: float = 1800.0) -> Endpoint:
+    """The endpoint of the bundled local model served by `agreement-llm serve`."""
+    return Endpoint(
+        model=LOCAL_MODEL,
+        kind=ServerKind.llama_cpp,
+        style=OutputStyle.json_object_schema,
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_key="local",
+        timeout=timeout,
+        context_tokens=LOCAL_CONTEXT,
+    )

@@ -1,0 +1,78 @@
+"""Similarities of spec section 5: token F1, party match, one-to-one alignment."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from agreement_llm.models import Party
+from agreement_llm.textnorm import normalize, normalize_org
+
+__all__ = ["align", "party_similarity", "token_f1"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+PARTY_F1 = 0.6
+
+
+def _f1_tokens(a: list[str], b: list[str]) -> float:
+    if not a or not b:
+        return 1.0 if not a and not b else 0.0
+    same = sum((Counter(a) & Counter(b)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(a), same / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_f1(a: str, b: str) -> float:
+    """SQuAD token F1 between two strings after normalisation."""
+    return _f1_tokens(normalize(a).split(), normalize(b).split())
+
+
+def party_similarity(a: Party, b: Party) -> float:
+    """1.0 when names or short names match, else the names' token F1 if >= 0.6, else 0."""
+    name_a, name_b = normalize_org(a.name), normalize_org(b.name)
+    if name_a and name_a == name_b:
+        return 1.0
+    short_a = normalize_org(a.short_name) if a.short_name else None
+    short_b = normalize_org(b.short_name) if b.short_name else None
+    if short_a and short_a in (name_b, short_b):
+        return 1.0
+    if short_b and short_b == name_a:
+        return 1.0
+    f1 = _f1_tokens(name_a.split(), name_b.split())
+    return f1 if f1 >= PARTY_F1 else 0.0
+
+
+def align(
+    gold: Sequence[T],
+    pred: Sequence[U],
+    similarity: Callable[[T, U], float],
+) -> list[tuple[int, int, float]]:
+    """Pairs (gold index, predicted index, similarity) of maximum total similarity.
+
+    One-to-one (Hungarian assignment); pairs of similarity 0 are left unaligned, so
+    `similarity` returns 0 for pairs that must not align.
+    """
+    if not gold or not pred:
+        return []
+    matrix = np.array([[similarity(g, p) for p in pred] for g in gold], dtype=float)
+    rows, cols = linear_sum_assignment(matrix, maximize=True)
+    return [(int(r), int(c), float(matrix[r, c])) for r, c in zip(rows, cols, strict=True)
+            if matrix[r, c] > 0]
+
+
+def thresholded(threshold: float) -> Callable[[str, str], float]:
+    """Token F1 that counts as 0 below `threshold`."""
+
+    def sim(a: str, b: str) -> float:
+        f1 = token_f1(a, b)
+        return f1 if f1 >= threshold else 0.0
+
+    return sim

@@ -1,0 +1,145 @@
+"""`extract` and `extract_with_details`: article text in, validated and grounded record out."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import openai
+from pydantic import BaseModel, ConfigDict
+
+from agreement_llm.config import Endpoint, OutputStyle, ServerKind, resolve_endpoint
+from agreement_llm.dates import DateChange, apply_date_rules
+from agreement_llm.errors import InputError
+from agreement_llm.grounding import GroundingReport, ground
+from agreement_llm.limits import check_fits
+from agreement_llm.llm import build_client, call_model
+from agreement_llm.models import ArticleRecord, PartialDate
+from agreement_llm.prompts import load_prompt
+from agreement_llm.retry import RetryPolicy
+from agreement_llm.usage import Attempt, Usage, total_usage
+
+__all__ = ["Extraction", "extract", "extract_with_details", "text_sha256"]
+
+
+class Extraction(BaseModel):
+    """A record with everything that produced it and what it cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: ArticleRecord
+    prompt_version: str
+    prompt_sha256: str
+    model: str
+    endpoint_kind: ServerKind
+    output_style: OutputStyle
+    text_sha256: str
+    attempts: list[Attempt]
+    latency_s: float
+    grounding: GroundingReport
+    date_changes: list[DateChange]
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens used by all attempts together."""
+        return total_usage(self.attempts)
+
+    @property
+    def raw_completions(self) -> list[str]:
+        """The raw text of every completion the server returned, in order."""
+        return [a.raw for a in self.attempts if a.raw is not None]
+
+
+def text_sha256(text: str) -> str:
+    """The hash that identifies an article's text in results and caches."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_text(text: object) -> str:
+    """`text` if it is usable article text; else an `InputError` naming the problem."""
+    if not isinstance(text, str):
+        raise InputError(f"article text must be a str, not {type(text).__name__}")
+    if not text.strip():
+        raise InputError("article text is empty" if not text else "article text is only white space")
+    if "\x00" in text:
+        raise InputError("article text contains NUL bytes: binary data, not text")
+    return text
+
+
+def extract_with_details(
+    text: str,
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.OpenAI | None = None,
+    retry: RetryPolicy | None = None,
+    article_date: PartialDate | None = None,
+) -> Extraction:
+    """Extract the agreements of one article, with the trace of how.
+
+    `prompt` names a prompt version (default: the newest). The endpoint comes from `endpoint`,
+    else from `resolve_endpoint(model=model)` (arguments, then environment, then defaults);
+    `model` overrides the endpoint's model. A `client` of the caller's own is used as given.
+    `article_date` is the article's own date when known from outside the text; otherwise the
+    record's `published_on` is used for the year rule. Raises `InputError` for unusable text
+    and `ExtractionError` when the model's answers stay unusable.
+    """
+    check_text(text)
+    chosen = load_prompt(prompt)
+    ep = endpoint or _endpoint_for(client, model)
+    if model is not None:
+        ep = ep.with_model(model)
+    messages = chosen.render(text)
+    check_fits(messages, chosen.manifest.settings.max_tokens, ep)
+    start = time.perf_counter()
+    record, attempts = call_model(
+        messages,
+        client=client or build_client(ep),
+        endpoint=ep,
+        prompt=chosen,
+        policy=retry or RetryPolicy(),
+    )
+    latency = time.perf_counter() - start
+    record, changes = apply_date_rules(record, text, article_date)
+    return Extraction(
+        record=record,
+        prompt_version=chosen.id,
+        prompt_sha256=chosen.sha256,
+        model=ep.model,
+        endpoint_kind=ep.kind,
+        output_style=ep.style,
+        text_sha256=text_sha256(text),
+        attempts=attempts,
+        latency_s=latency,
+        grounding=ground(record, text),
+        date_changes=changes,
+    )
+
+
+def extract(
+    text: str,
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.OpenAI | None = None,
+    retry: RetryPolicy | None = None,
+    article_date: PartialDate | None = None,
+) -> ArticleRecord:
+    """Extract the agreements of one article as a validated `ArticleRecord`.
+
+    Same arguments as `extract_with_details`, which also returns the trace.
+    """
+    return extract_with_details(
+        text, prompt=prompt, model=model, endpoint=endpoint, client=client, retry=retry,
+        article_date=article_date,
+    ).record
+
+
+def _endpoint_for(client: openai.OpenAI | None, model: str | None) -> Endpoint:
+    if client is None:
+        return resolve_endpoint(model=model)
+    base = str(client.base_url).rstrip("/")
+    # The caller's client carries its own key; only the endpoint's kind and model are resolved.
+    return resolve_endpoint(model=model, base_url=base, api_key="(client's own)")

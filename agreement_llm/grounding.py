@@ -1,0 +1,129 @@
+"""Grounding: locate each value the spec says must come from the text in the article.
+
+Every value gets a status: `exact` (found after folding case, quotes and white space; for
+`evidence`, found character for character), `fuzzy` (a close match, with its score), or
+`not_found`. Values not found are reported, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz
+
+from agreement_llm.grounded_fields import grounded_values
+from agreement_llm.models import ArticleRecord
+from agreement_llm.textnorm import fold, fold_char
+
+__all__ = ["GroundingReport", "Match", "Span", "ground", "locate"]
+
+FUZZY_THRESHOLD = 85.0
+_MIN_FUZZY_LEN = 4
+
+
+class Match(str, Enum):
+    """How a value was found in the article."""
+
+    exact = "exact"
+    fuzzy = "fuzzy"
+    not_found = "not_found"
+
+
+class Span(BaseModel):
+    """Where one value of the record sits in the article (character offsets, end exclusive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    value: str
+    status: Match
+    start: int | None = None
+    end: int | None = None
+    score: float = 0.0
+
+
+class GroundingReport(BaseModel):
+    """The spans of every grounded value of a record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spans: list[Span]
+
+    @property
+    def not_found(self) -> list[Span]:
+        """The values the article does not contain."""
+        return [s for s in self.spans if s.status is Match.not_found]
+
+    @property
+    def grounded_share(self) -> float:
+        """The share of values found exactly or fuzzily (1.0 when there are none)."""
+        if not self.spans:
+            return 1.0
+        return sum(s.status is not Match.not_found for s in self.spans) / len(self.spans)
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """An article folded for search, with a map from folded positions to original ones."""
+
+    original: str
+    folded: str
+    index: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> FoldedText:
+        """Fold `text` the way `textnorm.fold` does, keeping where each character came from."""
+        chars: list[str] = []
+        index: list[int] = []
+        in_space = True  # drop leading white space, as fold() strips it
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                if not in_space:
+                    chars.append(" ")
+                    index.append(i)
+                in_space = True
+                continue
+            in_space = False
+            for out in fold_char(ch):
+                chars.append(out)
+                index.append(i)
+        return cls(text, "".join(chars), tuple(index))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded [start, end) back to the original text."""
+        return self.index[start], self.index[end - 1] + 1
+
+
+def locate(value: str, text: FoldedText, *, verbatim: bool = False) -> Span:
+    """Find one value in the article; the span's path is left empty."""
+    if verbatim:
+        pos = text.original.find(value)
+        if pos >= 0 and value:
+            return Span(path="", value=value, status=Match.exact, start=pos,
+                        end=pos + len(value), score=100.0)
+    needle = fold(value)
+    if needle:
+        pos = text.folded.find(needle)
+        if pos >= 0:
+            start, end = text.span(pos, pos + len(needle))
+            status = Match.fuzzy if verbatim else Match.exact
+            return Span(path="", value=value, status=status, start=start, end=end, score=100.0)
+    if len(needle) >= _MIN_FUZZY_LEN and text.folded:
+        found = fuzz.partial_ratio_alignment(needle, text.folded)
+        if found is not None and found.score >= FUZZY_THRESHOLD and found.dest_end > found.dest_start:
+            start, end = text.span(found.dest_start, found.dest_end)
+            return Span(path="", value=value, status=Match.fuzzy, start=start, end=end,
+                        score=round(found.score, 1))
+    return Span(path="", value=value, status=Match.not_found)
+
+
+def ground(record: ArticleRecord, article: str) -> GroundingReport:
+    """Locate every grounded value of `record` in `article`."""
+    text = FoldedText.of(article)
+    spans = [
+        locate(gv.value, text, verbatim=gv.verbatim).model_copy(update={"path": gv.path})
+        for gv in grounded_values(record)
+    ]
+    return GroundingReport(spans=spans)

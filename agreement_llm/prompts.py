@@ -1,0 +1,134 @@
+"""Versioned prompts: each version is a folder under `prompts/` with a manifest and its texts.
+
+A version folder holds `manifest.json` (id, date, description, parent, generation settings),
+`system.md` and `user.md`; `user.md` contains `{article}` where the article text goes. A
+version's content hash covers all three files, so a recorded version can be pinned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agreement_llm.errors import InputError
+
+__all__ = ["Prompt", "PromptManifest", "load_prompt", "list_prompts", "prompts_dir"]
+
+_FILES = ("manifest.json", "system.md", "user.md")
+
+
+class GenerationSettings(BaseModel):
+    """Sampling settings that belong to a prompt version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(default=1024, ge=16)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_items: int | None = Field(default=None, ge=1)
+    max_string: int | None = Field(default=None, ge=8)
+
+
+class PromptManifest(BaseModel):
+    """A prompt version's manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^v[0-9]+[a-z0-9_-]*$")
+    date: date
+    description: str = Field(min_length=1)
+    parent: str | None = None
+    settings: GenerationSettings = Field(default_factory=GenerationSettings)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A loaded prompt version."""
+
+    manifest: PromptManifest
+    system: str
+    user: str
+    sha256: str
+
+    @property
+    def id(self) -> str:
+        """The version id, e.g. `v1`."""
+        return self.manifest.id
+
+    def render(self, article: str) -> list[dict[str, str]]:
+        """The chat messages for one article."""
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": self.user.replace("{article}", article)},
+        ]
+
+
+def prompts_dir() -> Path:
+    """The folder the prompt versions are read from (the packaged copy, else the repo's)."""
+    packaged = Path(__file__).parent / "_prompts"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+def _version_key(name: str) -> tuple[int, str]:
+    digits = "".join(c for c in name[1:] if c.isdigit())
+    return (int(digits) if digits else 0, name)
+
+
+def _read(folder: Path) -> Prompt:
+    missing = [name for name in _FILES if not (folder / name).is_file()]
+    if missing:
+        raise InputError(f"{folder}: prompt version is missing {', '.join(missing)}")
+    raw = {name: (folder / name).read_bytes() for name in _FILES}
+    digest = hashlib.sha256()
+    for name in _FILES:
+        digest.update(name.encode() + b"\0" + raw[name] + b"\0")
+    try:
+        manifest = PromptManifest.model_validate(json.loads(raw["manifest.json"]))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{folder / 'manifest.json'}: not JSON ({exc.msg}, line {exc.lineno})") \
+            from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise InputError(f"{folder / 'manifest.json'}: field {where}: {err['msg']}") from None
+    if manifest.id != folder.name:
+        raise InputError(f"{folder / 'manifest.json'}: field id: {manifest.id!r} differs from "
+                         f"its folder name {folder.name!r}")
+    user = raw["user.md"].decode("utf-8")
+    if "{article}" not in user:
+        raise InputError(f"{folder / 'user.md'}: has no {{article}} placeholder")
+    return Prompt(manifest, raw["system.md"].decode("utf-8"), user, digest.hexdigest())
+
+
+@cache
+def _load_all(root: Path) -> dict[str, Prompt]:
+    if not root.is_dir():
+        raise InputError(f"{root}: prompts folder not found")
+    found = {p.name: _read(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return dict(sorted(found.items(), key=lambda kv: _version_key(kv[0])))
+
+
+def list_prompts(root: Path | None = None) -> list[Prompt]:
+    """Every prompt version, oldest first."""
+    return list(_load_all(root or prompts_dir()).values())
+
+
+def load_prompt(version: str | None = None, root: Path | None = None) -> Prompt:
+    """The prompt version named (`"v1"`), or the newest when `version` is None."""
+    versions = _load_all(root or prompts_dir())
+    if not versions:
+        raise InputError("no prompt versions found")
+    if version is None:
+        return next(reversed(versions.values()))
+    try:
+        return versions[version]
+    except KeyError:
+        raise InputError(f"unknown prompt version {version!r}; known: {', '.join(versions)}") \
+            from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agreement_llm.errors import InputError
 
-__all__ = ["Article", "read_article", "parse_article"]
+__all__ = ["Article", "parse_article", "read_article"]
 
 
 @dataclass(frozen=True)

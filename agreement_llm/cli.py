@@ -32,8 +32,9 @@ def main() -> None:
     """Extract agreements between organizations from news articles, and evaluate prompts."""
 
 
-def _endpoint(model: str | None, base_url: str | None, server: str | None, local: bool,
-              port: int) -> Endpoint:
+def _endpoint(
+    model: str | None, base_url: str | None, server: str | None, local: bool, port: int
+) -> Endpoint:
     if local:
         from agreement_llm.serve import ensure_server
 
@@ -48,24 +49,42 @@ def _endpoint(model: str | None, base_url: str | None, server: str | None, local
 @click.option("--prompt", help="Prompt version (default: the newest).")
 @click.option("--model", help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini).")
 @click.option("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL).")
-@click.option("--server", type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
-              help="Server kind, which decides the structured-output request.")
+@click.option(
+    "--server",
+    type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
+    help="Server kind, which decides the structured-output request.",
+)
 @click.option("--local", is_flag=True, help="Use the bundled local model (starts it if needed).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json",
-              show_default=True, help="json: one pretty record per file; jsonl: one line each.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl"]),
+    default="json",
+    show_default=True,
+    help="json: one pretty record per file; jsonl: one line each.",
+)
 @click.option("--details", is_flag=True, help="Print the trace (usage, attempts, grounding) too.")
-def extract_cmd(files: tuple[Path, ...], prompt: str | None, model: str | None,
-                base_url: str | None, server: str | None, local: bool, port: int, fmt: str,
-                details: bool) -> None:
+def extract_cmd(
+    files: tuple[Path, ...],
+    prompt: str | None,
+    model: str | None,
+    base_url: str | None,
+    server: str | None,
+    local: bool,
+    port: int,
+    fmt: str,
+    details: bool,
+) -> None:
     """Extract the agreements of each article FILE and print them as JSON."""
     with user_errors():
         articles = [read_article(f) for f in files]
         endpoint = _endpoint(model, base_url, server, local, port)
         for article in articles:
             result = extract_with_details(article.text, prompt=prompt, endpoint=endpoint)
-            payload = result.model_dump(mode="json") if details else \
-                result.record.model_dump(mode="json")
+            payload = (
+                result.model_dump(mode="json") if details else result.record.model_dump(mode="json")
+            )
             payload = {"article_id": article.article_id, **payload} if details else payload
             indent = 2 if fmt == "json" else None
             click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
@@ -91,8 +110,9 @@ def serve_cmd(port: int) -> None:
         if is_ready(port):
             raise click.ClickException(f"a server already answers on port {port}")
         proc = start_server(port)
-    click.echo(f"serving {local_endpoint(port).model} at http://127.0.0.1:{port}/v1 "
-               "(Ctrl-C to stop)")
+    click.echo(
+        f"serving {local_endpoint(port).model} at http://127.0.0.1:{port}/v1 (Ctrl-C to stop)"
+    )
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -106,10 +126,15 @@ def gold_group() -> None:
 
 
 @gold_group.command("check")
-@click.option("--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"),
-              show_default=True)
-@click.option("--articles-dir", type=click.Path(path_type=Path), default=Path("eval/articles"),
-              show_default=True)
+@click.option(
+    "--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"), show_default=True
+)
+@click.option(
+    "--articles-dir",
+    type=click.Path(path_type=Path),
+    default=Path("eval/articles"),
+    show_default=True,
+)
 def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     """Check every gold file: valid, explicit, grounded in its article. Exit 1 on problems."""
     from agreement_llm.evaluation.gold import check_gold_dir, gold_stats, load_gold
@@ -121,8 +146,10 @@ def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     golds = [load_gold(f) for f in files if f.name not in bad]
     stats = gold_stats(golds)
     people = ", ".join(f"{n} {role}" for role, n in stats["people"].items()) or "none"
-    click.echo(f"{stats['articles']} articles, {stats['agreements']} agreements, "
-               f"{stats['parties']} parties, people: {people}; {stats['slots']} slots")
+    click.echo(
+        f"{stats['articles']} articles, {stats['agreements']} agreements, "
+        f"{stats['parties']} parties, people: {people}; {stats['slots']} slots"
+    )
     if problems:
         click.echo(f"{len(problems)} problems in {len(bad)} files", err=True)
         sys.exit(1)
@@ -132,28 +159,55 @@ def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
 
 
 @main.command("eval", context_settings={"ignore_unknown_options": False})
-@click.option("--prompts", "first_prompt", metavar="V [V ...]",
-              help="Prompt versions to evaluate (default: every version with cassettes).")
+@click.option(
+    "--prompts",
+    "first_prompt",
+    metavar="V [V ...]",
+    help="Prompt versions to evaluate (default: every version with cassettes).",
+)
 @click.argument("more_prompts", nargs=-1, metavar="")
 @click.option("--model", default=None, help="Recorded model (default: the bundled local model).")
 @click.option("--articles", default="*", show_default=True, help="Glob over gold article ids.")
-@click.option("--record", is_flag=True,
-              help="Record missing cassettes against a live server (never overwrites).")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Record missing cassettes against a live server (never overwrites).",
+)
 @click.option("--base-url", help="With --record: the server to record from (default: local).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
-@click.option("--report", "report_dir", type=click.Path(path_type=Path),
-              help="Write report.json and report.html to this folder.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    help="Write report.json and report.html to this folder.",
+)
 @click.option("--fail-under", type=float, help="Exit 1 if any version's micro F1 is below this.")
-@click.option("--cassettes", type=click.Path(path_type=Path), default=Path("cassettes"),
-              show_default=True)
-@click.option("--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"),
-              show_default=True)
-@click.option("--articles-dir", type=click.Path(path_type=Path), default=Path("eval/articles"),
-              show_default=True)
-def eval_cmd(first_prompt: str | None, more_prompts: tuple[str, ...], model: str | None,
-             articles: str, record: bool, base_url: str | None, port: int,
-             report_dir: Path | None, fail_under: float | None, cassettes: Path, gold_dir: Path,
-             articles_dir: Path) -> None:
+@click.option(
+    "--cassettes", type=click.Path(path_type=Path), default=Path("cassettes"), show_default=True
+)
+@click.option(
+    "--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"), show_default=True
+)
+@click.option(
+    "--articles-dir",
+    type=click.Path(path_type=Path),
+    default=Path("eval/articles"),
+    show_default=True,
+)
+def eval_cmd(
+    first_prompt: str | None,
+    more_prompts: tuple[str, ...],
+    model: str | None,
+    articles: str,
+    record: bool,
+    base_url: str | None,
+    port: int,
+    report_dir: Path | None,
+    fail_under: float | None,
+    cassettes: Path,
+    gold_dir: Path,
+    articles_dir: Path,
+) -> None:
     """Score prompt versions against the gold set, replaying recorded cassettes (offline)."""
     from rich.console import Console
 
@@ -161,8 +215,9 @@ def eval_cmd(first_prompt: str | None, more_prompts: tuple[str, ...], model: str
     from agreement_llm.evaluation.table import print_eval
 
     if more_prompts and not first_prompt:
-        raise click.UsageError(f"unexpected arguments {' '.join(more_prompts)}; "
-                               "name prompt versions after --prompts")
+        raise click.UsageError(
+            f"unexpected arguments {' '.join(more_prompts)}; name prompt versions after --prompts"
+        )
     prompts = [first_prompt, *more_prompts] if first_prompt else None
     console = Console(stderr=True)
     with user_errors():
@@ -181,13 +236,25 @@ def eval_cmd(first_prompt: str | None, more_prompts: tuple[str, ...], model: str
             from agreement_llm.evaluation.runner import RunResult
 
             assert isinstance(result, RunResult)
-            state = "ok" if result.extraction else f"failed ({result.error.kind})" \
-                if result.error else "?"
+            state = (
+                "ok"
+                if result.extraction
+                else f"failed ({result.error.kind})"
+                if result.error
+                else "?"
+            )
             console.print(f"{result.prompt} {result.article_id}: {state}", highlight=False)
 
-        run = run_eval(endpoint=endpoint, cassettes=cassettes, gold_dir=gold_dir,
-                       articles_dir=articles_dir, prompts=prompts, articles=articles,
-                       record=record, on_result=progress if record else None)
+        run = run_eval(
+            endpoint=endpoint,
+            cassettes=cassettes,
+            gold_dir=gold_dir,
+            articles_dir=articles_dir,
+            prompts=prompts,
+            articles=articles,
+            record=record,
+            on_result=progress if record else None,
+        )
         print_eval(run, Console())
         if report_dir is not None:
             from agreement_llm.evaluation.report import write_reports
@@ -200,3 +267,7 @@ def eval_cmd(first_prompt: str | None, more_prompts: tuple[str, ...], model: str
             names = ", ".join(f"{v.prompt} {v.figures.micro.f1:.3f}" for v in low)
             click.echo(f"micro F1 under {fail_under}: {names}", err=True)
             sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from urllib.parse import urlparse
 
 from agreement_llm.errors import ConfigError
@@ -21,7 +21,7 @@ LOCAL_PORT = 8765
 LOCAL_CONTEXT = 8192
 
 
-class ServerKind(str, Enum):
+class ServerKind(StrEnum):
     """The kind of OpenAI-compatible server, which decides the structured-output request."""
 
     openai = "openai"
@@ -31,7 +31,7 @@ class ServerKind(str, Enum):
     generic = "generic"
 
 
-class OutputStyle(str, Enum):
+class OutputStyle(StrEnum):
     """How the record's JSON schema is sent to the server.
 
     - `tools`: as a function tool (OpenAI).
@@ -119,20 +119,23 @@ def resolve_endpoint(
     Environment: `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `AGREEMENT_LLM_MODEL`,
     `AGREEMENT_LLM_SERVER` (openai, llama_cpp, vllm, ollama, generic), `AGREEMENT_LLM_STYLE`,
     `AGREEMENT_LLM_TIMEOUT` (seconds) and `AGREEMENT_LLM_CONTEXT` (the model's context in
-    tokens; longer articles are refused before any request). Defaults: OpenAI's API, model `gpt-4o-mini`, and the
-    output style that suits the server kind (the kind guessed from the URL when not given).
+    tokens; longer articles are refused before any request). Defaults: OpenAI's API, model
+    `gpt-4o-mini`, and the output style that suits the server kind (the kind guessed from the
+    URL when not given).
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     base = _pick(base_url, environ, "OPENAI_BASE_URL")
-    kind_name = _pick(server.value if isinstance(server, ServerKind) else server, environ,
-                      "AGREEMENT_LLM_SERVER")
+    kind_name = _pick(
+        server.value if isinstance(server, ServerKind) else server, environ, "AGREEMENT_LLM_SERVER"
+    )
     try:
         kind = ServerKind(kind_name) if kind_name else guess_kind(base)
     except ValueError:
         names = ", ".join(k.value for k in ServerKind)
         raise ConfigError(f"unknown server kind {kind_name!r}; expected one of {names}") from None
-    style_name = _pick(style.value if isinstance(style, OutputStyle) else style, environ,
-                       "AGREEMENT_LLM_STYLE")
+    style_name = _pick(
+        style.value if isinstance(style, OutputStyle) else style, environ, "AGREEMENT_LLM_STYLE"
+    )
     try:
         out_style = OutputStyle(style_name) if style_name else DEFAULT_STYLE[kind]
     except ValueError:
@@ -148,9 +151,12 @@ def resolve_endpoint(
     try:
         context = int(context_text) if context_text else None
     except ValueError:
-        raise ConfigError(f"AGREEMENT_LLM_CONTEXT is not a whole number: {context_text!r}") \
-            from None
-    timeout_text = _pick(None if timeout is None else str(timeout), environ, "AGREEMENT_LLM_TIMEOUT")
+        raise ConfigError(
+            f"AGREEMENT_LLM_CONTEXT is not a whole number: {context_text!r}"
+        ) from None
+    timeout_text = _pick(
+        None if timeout is None else str(timeout), environ, "AGREEMENT_LLM_TIMEOUT"
+    )
     try:
         seconds = float(timeout_text) if timeout_text else 600.0
     except ValueError:

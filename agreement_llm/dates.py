@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agreement_llm.models import ArticleRecord, PartialDate
 
-__all__ = ["DateChange", "infer_year", "apply_date_rules"]
+__all__ = ["DateChange", "apply_date_rules", "infer_year"]
 
 
 class DateChange(BaseModel):
@@ -34,7 +34,8 @@ def infer_year(when: PartialDate, article_date: PartialDate | None) -> PartialDa
         return when
     if article_date is None or not article_date.is_complete:
         return when
-    assert article_date.year is not None and article_date.month is not None
+    assert article_date.year is not None
+    assert article_date.month is not None
     assert article_date.day is not None
     year = article_date.year
     if (when.month, when.day) > (article_date.month, article_date.day):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import openai
 from pydantic import BaseModel, ConfigDict
@@ -13,13 +14,19 @@ from agreement_llm.dates import DateChange, apply_date_rules
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
 from agreement_llm.limits import check_fits
-from agreement_llm.llm import build_client, call_model
+from agreement_llm.llm import acall_model, build_async_client, build_client, call_model
 from agreement_llm.models import ArticleRecord, PartialDate
-from agreement_llm.prompts import load_prompt
+from agreement_llm.prompts import Prompt, load_prompt
 from agreement_llm.retry import RetryPolicy
 from agreement_llm.usage import Attempt, Usage, total_usage
 
-__all__ = ["Extraction", "extract", "extract_with_details", "text_sha256"]
+__all__ = [
+    "Extraction",
+    "aextract_with_details",
+    "extract",
+    "extract_with_details",
+    "text_sha256",
+]
 
 
 class Extraction(BaseModel):
@@ -60,10 +67,56 @@ def check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InputError(f"article text must be a str, not {type(text).__name__}")
     if not text.strip():
-        raise InputError("article text is empty" if not text else "article text is only white space")
+        raise InputError(
+            "article text is empty" if not text else "article text is only white space"
+        )
     if "\x00" in text:
         raise InputError("article text contains NUL bytes: binary data, not text")
     return text
+
+
+@dataclass(frozen=True)
+class _Job:
+    """An extraction ready to send: the checked text, prompt, endpoint and messages."""
+
+    text: str
+    prompt: Prompt
+    endpoint: Endpoint
+    messages: list[dict[str, str]]
+
+
+def _prepare(
+    text: str, prompt: str | None, model: str | None, endpoint: Endpoint | None,
+    client: openai.OpenAI | openai.AsyncOpenAI | None,
+) -> _Job:  # fmt: skip
+    check_text(text)
+    chosen = load_prompt(prompt)
+    ep = endpoint or _endpoint_for(client, model)
+    if model is not None:
+        ep = ep.with_model(model)
+    messages = chosen.render(text)
+    check_fits(messages, chosen.manifest.settings.max_tokens, ep)
+    return _Job(text, chosen, ep, messages)
+
+
+def _finish(
+    job: _Job, record: ArticleRecord, attempts: list[Attempt], latency: float,
+    article_date: PartialDate | None,
+) -> Extraction:  # fmt: skip
+    record, changes = apply_date_rules(record, job.text, article_date)
+    return Extraction(
+        record=record,
+        prompt_version=job.prompt.id,
+        prompt_sha256=job.prompt.sha256,
+        model=job.endpoint.model,
+        endpoint_kind=job.endpoint.kind,
+        output_style=job.endpoint.style,
+        text_sha256=text_sha256(job.text),
+        attempts=attempts,
+        latency_s=latency,
+        grounding=ground(record, job.text),
+        date_changes=changes,
+    )
 
 
 def extract_with_details(
@@ -85,36 +138,33 @@ def extract_with_details(
     record's `published_on` is used for the year rule. Raises `InputError` for unusable text
     and `ExtractionError` when the model's answers stay unusable.
     """
-    check_text(text)
-    chosen = load_prompt(prompt)
-    ep = endpoint or _endpoint_for(client, model)
-    if model is not None:
-        ep = ep.with_model(model)
-    messages = chosen.render(text)
-    check_fits(messages, chosen.manifest.settings.max_tokens, ep)
+    job = _prepare(text, prompt, model, endpoint, client)
     start = time.perf_counter()
     record, attempts = call_model(
-        messages,
-        client=client or build_client(ep),
-        endpoint=ep,
-        prompt=chosen,
-        policy=retry or RetryPolicy(),
-    )
-    latency = time.perf_counter() - start
-    record, changes = apply_date_rules(record, text, article_date)
-    return Extraction(
-        record=record,
-        prompt_version=chosen.id,
-        prompt_sha256=chosen.sha256,
-        model=ep.model,
-        endpoint_kind=ep.kind,
-        output_style=ep.style,
-        text_sha256=text_sha256(text),
-        attempts=attempts,
-        latency_s=latency,
-        grounding=ground(record, text),
-        date_changes=changes,
-    )
+        job.messages, client=client or build_client(job.endpoint), endpoint=job.endpoint,
+        prompt=job.prompt, policy=retry or RetryPolicy(),
+    )  # fmt: skip
+    return _finish(job, record, attempts, time.perf_counter() - start, article_date)
+
+
+async def aextract_with_details(
+    text: str,
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    retry: RetryPolicy | None = None,
+    article_date: PartialDate | None = None,
+) -> Extraction:
+    """The async twin of `extract_with_details` (takes an `openai.AsyncOpenAI` client)."""
+    job = _prepare(text, prompt, model, endpoint, client)
+    start = time.perf_counter()
+    record, attempts = await acall_model(
+        job.messages, client=client or build_async_client(job.endpoint), endpoint=job.endpoint,
+        prompt=job.prompt, policy=retry or RetryPolicy(),
+    )  # fmt: skip
+    return _finish(job, record, attempts, time.perf_counter() - start, article_date)
 
 
 def extract(
@@ -132,12 +182,17 @@ def extract(
     Same arguments as `extract_with_details`, which also returns the trace.
     """
     return extract_with_details(
-        text, prompt=prompt, model=model, endpoint=endpoint, client=client, retry=retry,
+        text,
+        prompt=prompt,
+        model=model,
+        endpoint=endpoint,
+        client=client,
+        retry=retry,
         article_date=article_date,
     ).record
 
 
-def _endpoint_for(client: openai.OpenAI | None, model: str | None) -> Endpoint:
+def _endpoint_for(client: openai.OpenAI | openai.AsyncOpenAI | None, model: str | None) -> Endpoint:
     if client is None:
         return resolve_endpoint(model=model)
     base = str(client.base_url).rstrip("/")

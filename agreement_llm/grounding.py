@@ -8,7 +8,7 @@ Every value gets a status: `exact` (found after folding case, quotes and white s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
@@ -23,7 +23,7 @@ FUZZY_THRESHOLD = 85.0
 _MIN_FUZZY_LEN = 4
 
 
-class Match(str, Enum):
+class Match(StrEnum):
     """How a value was found in the article."""
 
     exact = "exact"
@@ -101,8 +101,14 @@ def locate(value: str, text: FoldedText, *, verbatim: bool = False) -> Span:
     if verbatim:
         pos = text.original.find(value)
         if pos >= 0 and value:
-            return Span(path="", value=value, status=Match.exact, start=pos,
-                        end=pos + len(value), score=100.0)
+            return Span(
+                path="",
+                value=value,
+                status=Match.exact,
+                start=pos,
+                end=pos + len(value),
+                score=100.0,
+            )
     needle = fold(value)
     if needle:
         pos = text.folded.find(needle)
@@ -112,10 +118,20 @@ def locate(value: str, text: FoldedText, *, verbatim: bool = False) -> Span:
             return Span(path="", value=value, status=status, start=start, end=end, score=100.0)
     if len(needle) >= _MIN_FUZZY_LEN and text.folded:
         found = fuzz.partial_ratio_alignment(needle, text.folded)
-        if found is not None and found.score >= FUZZY_THRESHOLD and found.dest_end > found.dest_start:
+        if (
+            found is not None
+            and found.score >= FUZZY_THRESHOLD
+            and found.dest_end > found.dest_start
+        ):
             start, end = text.span(found.dest_start, found.dest_end)
-            return Span(path="", value=value, status=Match.fuzzy, start=start, end=end,
-                        score=round(found.score, 1))
+            return Span(
+                path="",
+                value=value,
+                status=Match.fuzzy,
+                start=start,
+                end=end,
+                score=round(found.score, 1),
+            )
     return Span(path="", value=value, status=Match.not_found)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
 
-__all__ = ["estimate_tokens", "check_fits"]
+__all__ = ["check_fits", "estimate_tokens"]
 
 
 def estimate_tokens(text: str) -> int:

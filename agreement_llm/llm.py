@@ -1,12 +1,13 @@
-"""One structured LLM call: instructor drives the request, this module retries transient
-failures, shapes the request for the server, and records every attempt."""
+"""One structured LLM call: instructor drives the request (and re-asks invalid output); this
+module retries transient failures, shapes the request for the server, and records every
+attempt. The sync and async calls share all of it but the awaiting."""
 
 from __future__ import annotations
 
 import json
 import time
 from json import JSONDecodeError
-from typing import Any
+from typing import Any, Literal
 
 import instructor
 import openai
@@ -21,9 +22,9 @@ from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
 from agreement_llm.request import instructor_mode, shape_request
 from agreement_llm.retry import EmptyResponseError, RetryPolicy
-from agreement_llm.usage import Attempt, Usage
+from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 
-__all__ = ["build_client", "call_model"]
+__all__ = ["acall_model", "build_async_client", "build_client", "call_model"]
 
 
 def build_client(endpoint: Endpoint) -> openai.OpenAI:
@@ -36,78 +37,186 @@ def build_client(endpoint: Endpoint) -> openai.OpenAI:
     )
 
 
+def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:
+    """An `openai.AsyncOpenAI` client for `endpoint`, with its own retries off."""
+    return openai.AsyncOpenAI(
+        api_key=endpoint.api_key or "unused",
+        base_url=endpoint.base_url,
+        timeout=endpoint.timeout,
+        max_retries=0,
+    )
+
+
 def _raw_text(completion: ChatCompletion) -> str | None:
-    if not completion.choices:
-        return None
     message = completion.choices[0].message
     if message.tool_calls:
-        return json.dumps([c.function.arguments for c in message.tool_calls if c.type == "function"])
+        calls = [c.function.arguments for c in message.tool_calls if c.type == "function"]
+        return calls[0] if len(calls) == 1 else json.dumps(calls)
     return message.content
 
 
 def _usage(completion: ChatCompletion) -> Usage:
     if completion.usage is None:
         return Usage()
-    return Usage(prompt_tokens=completion.usage.prompt_tokens,
-                 completion_tokens=completion.usage.completion_tokens)
+    return Usage(
+        prompt_tokens=completion.usage.prompt_tokens,
+        completion_tokens=completion.usage.completion_tokens,
+    )
 
 
 class _Recorder:
-    """The `create` function instructor calls: retries transient failures, records attempts."""
+    """What both `create` functions share: request shaping and the record of attempts."""
 
-    def __init__(self, client: openai.OpenAI, endpoint: Endpoint, prompt: Prompt,
-                 policy: RetryPolicy) -> None:
-        self.client = client
+    def __init__(self, endpoint: Endpoint, prompt: Prompt, policy: RetryPolicy) -> None:
         self.endpoint = endpoint
         self.prompt = prompt
         self.policy = policy
         self.attempts: list[Attempt] = []
 
-    def _one(self, kwargs: dict[str, Any]) -> ChatCompletion:
-        start = time.perf_counter()
-        number = len(self.attempts) + 1
-        try:
-            completion = self.client.chat.completions.create(**kwargs)
-        except openai.APIStatusError as exc:
-            self.attempts.append(Attempt(
-                number=number, outcome="transient" if exc.status_code >= 429 else "http_error",
-                latency_s=time.perf_counter() - start,
-                error=redact(f"HTTP {exc.status_code}: {exc.message}", self.endpoint.api_key)))
-            raise
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-            self.attempts.append(Attempt(number=number, outcome="transient",
-                                         latency_s=time.perf_counter() - start,
-                                         error=type(exc).__name__))
-            raise
-        latency = time.perf_counter() - start
+    def shape(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        settings = self.prompt.manifest.settings
+        return shape_request(
+            kwargs, self.endpoint.style, max_items=settings.max_items,
+            max_string=settings.max_string,
+        )  # fmt: skip
+
+    def failed(self, exc: Exception, start: float) -> None:
+        """Record a request that raised."""
+        outcome: AttemptOutcome = "transient"
+        if isinstance(exc, openai.APIStatusError):
+            outcome = "transient" if exc.status_code >= 429 or exc.status_code == 408 else \
+                "http_error"  # fmt: skip
+            error = redact(f"HTTP {exc.status_code}: {exc.message}", self.endpoint.api_key)
+        else:
+            error = type(exc).__name__
+        self.attempts.append(
+            Attempt(number=len(self.attempts) + 1, outcome=outcome,
+                    latency_s=time.perf_counter() - start, error=error)
+        )  # fmt: skip
+
+    def answered(self, completion: ChatCompletion, start: float) -> ChatCompletion:
+        """Record a response; raise `EmptyResponseError` when it has no choices."""
+        latency, number = time.perf_counter() - start, len(self.attempts) + 1
         if not completion.choices:
-            self.attempts.append(Attempt(number=number, outcome="empty_response",
-                                         latency_s=latency, usage=_usage(completion),
-                                         error="the response has no choices"))
+            self.attempts.append(
+                Attempt(number=number, outcome="empty_response", latency_s=latency,
+                        usage=_usage(completion), error="the response has no choices")
+            )  # fmt: skip
             raise EmptyResponseError("the response has no choices")
-        self.attempts.append(Attempt(
-            number=number, outcome="ok", latency_s=latency, usage=_usage(completion),
-            raw=_raw_text(completion), finish_reason=completion.choices[0].finish_reason))
+        self.attempts.append(
+            Attempt(number=number, outcome="ok", latency_s=latency, usage=_usage(completion),
+                    raw=_raw_text(completion), finish_reason=completion.choices[0].finish_reason)
+        )  # fmt: skip
         return completion
 
-    def __call__(self, **kwargs: Any) -> ChatCompletion:
-        settings = self.prompt.manifest.settings
-        shaped = shape_request(kwargs, self.endpoint.style, max_items=settings.max_items,
-                               max_string=settings.max_string)
-        for attempt in self.policy.transient():
-            with attempt:
-                return self._one(shaped)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    def mark_last(self, outcome: str, error: str) -> None:
+    def mark_last(self, outcome: AttemptOutcome, error: str) -> None:
         if self.attempts and self.attempts[-1].outcome == "ok":
             last = self.attempts[-1]
             self.attempts[-1] = last.model_copy(update={"outcome": outcome, "error": error})
+
+    def hooks(self) -> instructor.hooks.Hooks:
+        hooks = instructor.hooks.Hooks()
+        hooks.on(
+            "parse:error",
+            lambda e: self.mark_last(
+                "invalid_output", redact(_first_line(e), self.endpoint.api_key)
+            ),
+        )
+        return hooks
+
+    def request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        settings = self.prompt.manifest.settings
+        return {
+            "model": self.endpoint.model,
+            "messages": messages,
+            "response_model": ArticleRecord,
+            "max_retries": self.policy.reask(),
+            "max_tokens": settings.max_tokens,
+            "temperature": settings.temperature,
+            "hooks": self.hooks(),
+        }
+
+
+class _SyncCreate(_Recorder):
+    def __init__(self, client: openai.OpenAI, *args: Any) -> None:
+        super().__init__(*args)
+        self.client = client
+
+    def __call__(self, **kwargs: Any) -> ChatCompletion:
+        shaped = self.shape(kwargs)
+        for attempt in self.policy.transient():
+            with attempt:
+                start = time.perf_counter()
+                try:
+                    completion: ChatCompletion = self.client.chat.completions.create(**shaped)
+                except (openai.APIStatusError, openai.APITimeoutError,
+                        openai.APIConnectionError) as exc:  # fmt: skip
+                    self.failed(exc, start)
+                    raise
+                return self.answered(completion, start)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+
+class _AsyncCreate(_Recorder):
+    def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
+        super().__init__(*args)
+        self.client = client
+
+    def request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        return {**super().request(messages), "max_retries": self.policy.reask_async()}
+
+    async def __call__(self, **kwargs: Any) -> ChatCompletion:
+        shaped = self.shape(kwargs)
+        async for attempt in self.policy.transient_async():
+            with attempt:
+                start = time.perf_counter()
+                try:
+                    completion: ChatCompletion = await self.client.chat.completions.create(**shaped)
+                except (openai.APIStatusError, openai.APITimeoutError,
+                        openai.APIConnectionError) as exc:  # fmt: skip
+                    self.failed(exc, start)
+                    raise
+                return self.answered(completion, start)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _translate(exc: Exception, recorder: _Recorder) -> ExtractionError | None:
+    """The `ExtractionError` an exception of a call means, or None if it is not ours."""
+    endpoint, key = recorder.endpoint, recorder.endpoint.api_key
+    max_tokens = recorder.prompt.manifest.settings.max_tokens
+    kind: Literal["truncated", "invalid_output", "empty_response", "transient", "http_error"]
+    if isinstance(exc, IncompleteOutputException):
+        recorder.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
+        kind, detail = "truncated", f"the output was cut off at max_tokens={max_tokens}"
+    elif isinstance(exc, InstructorRetryException):
+        failed = getattr(exc, "failed_attempts", None) or []
+        cause = getattr(failed[-1], "exception", None) if failed else None
+        why = _first_line(cause) if isinstance(cause, BaseException) else _first_line(exc)
+        kind = "invalid_output"
+        detail = f"the output stayed invalid after {recorder.policy.reasks} re-asks: {why}"
+    elif isinstance(exc, ValidationError | JSONDecodeError):
+        kind, detail = "invalid_output", _first_line(exc)
+    elif isinstance(exc, EmptyResponseError):
+        kind, detail = "empty_response", "the server kept answering with no choices"
+    elif isinstance(exc, openai.APIStatusError):
+        kind = "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
+        detail = f"HTTP {exc.status_code} from {endpoint.label}: {exc.message}"
+    elif isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+        kind, detail = "transient", f"{type(exc).__name__} talking to {endpoint.label}"
+    else:
+        return None
+    n = len(recorder.attempts)
+    tokens = sum(a.usage.total_tokens for a in recorder.attempts)
+    message = (
+        f"extraction failed ({kind}) after {n} request{'s' if n != 1 else ''}, "
+        f"{tokens} tokens: {detail}"
+    )
+    return ExtractionError(redact(message, key), kind=kind, attempts=recorder.attempts)
 
 
 def call_model(
@@ -122,58 +231,34 @@ def call_model(
 
     Raises `ExtractionError` when retries run out or the server refuses the request.
     """
-    recorder = _Recorder(client, endpoint, prompt, policy)
-    create = instructor.patch(create=recorder, mode=instructor_mode(endpoint.style))
-    settings = prompt.manifest.settings
-
-    def on_parse_error(error: Exception) -> None:
-        recorder.mark_last("invalid_output", redact(_first_line(error), endpoint.api_key))
-
-    hooks = instructor.hooks.Hooks()
-    hooks.on("parse:error", on_parse_error)
+    create = _SyncCreate(client, endpoint, prompt, policy)
+    patched = instructor.patch(create=create, mode=instructor_mode(endpoint.style))
     try:
-        record = create(
-            model=endpoint.model,
-            messages=messages,
-            response_model=ArticleRecord,
-            max_retries=policy.reask(),
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-            hooks=hooks,
-        )
-    except IncompleteOutputException:
-        recorder.mark_last("truncated", f"output cut off at max_tokens={settings.max_tokens}")
-        raise _failure(recorder, "truncated",
-                       f"the output was cut off at max_tokens={settings.max_tokens}") from None
-    except InstructorRetryException as exc:
-        cause = exc.__cause__.last_attempt.exception() if hasattr(exc.__cause__, "last_attempt") \
-            else None  # type: ignore[union-attr]
-        detail = _first_line(cause) if cause is not None else _first_line(exc)
-        raise _failure(recorder, "invalid_output",
-                       f"the output stayed invalid after {policy.reasks} re-asks: "
-                       f"{redact(detail, endpoint.api_key)}") from None
-    except (ValidationError, JSONDecodeError) as exc:
-        raise _failure(recorder, "invalid_output", redact(_first_line(exc), endpoint.api_key)) \
-            from None
-    except EmptyResponseError:
-        raise _failure(recorder, "empty_response", "the server kept answering with no choices") \
-            from None
-    except openai.APIStatusError as exc:
-        kind = "transient" if exc.status_code >= 429 else "http_error"
-        raise _failure(recorder, kind, redact(f"HTTP {exc.status_code} from {endpoint.label}: "
-                                              f"{exc.message}", endpoint.api_key)) from None
-    except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-        raise _failure(recorder, "transient", f"{type(exc).__name__} talking to "
-                                              f"{endpoint.label}") from None
-    return record, recorder.attempts
+        record: ArticleRecord = patched(**create.request(messages))
+    except Exception as exc:
+        error = _translate(exc, create)
+        if error is None:
+            raise
+        raise error from None
+    return record, create.attempts
 
 
-def _failure(recorder: _Recorder, kind: str, detail: str) -> ExtractionError:
-    n = len(recorder.attempts)
-    tokens = sum(a.usage.total_tokens for a in recorder.attempts)
-    return ExtractionError(
-        f"extraction failed ({kind}) after {n} request{'s' if n != 1 else ''}, "
-        f"{tokens} tokens: {detail}",
-        kind=kind,
-        attempts=recorder.attempts,
-    )
+async def acall_model(
+    messages: list[dict[str, str]],
+    *,
+    client: openai.AsyncOpenAI,
+    endpoint: Endpoint,
+    prompt: Prompt,
+    policy: RetryPolicy,
+) -> tuple[ArticleRecord, list[Attempt]]:
+    """The async twin of `call_model`."""
+    create = _AsyncCreate(client, endpoint, prompt, policy)
+    patched = instructor.patch(create=create, mode=instructor_mode(endpoint.style))
+    try:
+        record: ArticleRecord = await patched(**create.request(messages))
+    except Exception as exc:
+        error = _translate(exc, create)
+        if error is None:
+            raise
+        raise error from None
+    return record, create.attempts

@@ -7,7 +7,7 @@ These models are the contract between the extractor, the gold files and the scor
 from __future__ import annotations
 
 import calendar
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,16 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from agreement_llm.codes import is_country_code, is_currency_code
 
 __all__ = [
+    "Agreement",
     "AgreementKind",
-    "Status",
-    "Sector",
-    "Role",
-    "PartialDate",
+    "ArticleRecord",
     "Money",
+    "PartialDate",
     "Party",
     "Person",
-    "Agreement",
-    "ArticleRecord",
+    "Role",
+    "Sector",
+    "Status",
 ]
 
 
@@ -32,7 +32,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class AgreementKind(str, Enum):
+class AgreementKind(StrEnum):
     """The kind of document, from the words the article uses for it."""
 
     strategic_cooperation_agreement = "strategic_cooperation_agreement"
@@ -47,7 +47,7 @@ class AgreementKind(str, Enum):
     other = "other"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Whether the agreement was signed in the reported event, is planned, or is background."""
 
     signed = "signed"
@@ -55,7 +55,7 @@ class Status(str, Enum):
     earlier = "earlier"
 
 
-class Sector(str, Enum):
+class Sector(StrEnum):
     """What kind of organization a party is."""
 
     national_government = "national_government"
@@ -68,7 +68,7 @@ class Sector(str, Enum):
     other = "other"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """A person's part in a signing, strongest first: signatory > witness > presider > attendee."""
 
     signatory = "signatory"
@@ -168,5 +168,3 @@ class ArticleRecord(_Strict):
 
     published_on: PartialDate | None = None
     agreements: list[Agreement] = Field(default_factory=list)
-
-

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agreement_llm.errors import InputError
 
-__all__ = ["Prompt", "PromptManifest", "load_prompt", "list_prompts", "prompts_dir"]
+__all__ = ["Prompt", "PromptManifest", "list_prompts", "load_prompt", "prompts_dir"]
 
 _FILES = ("manifest.json", "system.md", "user.md")
 
@@ -92,15 +92,18 @@ def _read(folder: Path) -> Prompt:
     try:
         manifest = PromptManifest.model_validate(json.loads(raw["manifest.json"]))
     except json.JSONDecodeError as exc:
-        raise InputError(f"{folder / 'manifest.json'}: not JSON ({exc.msg}, line {exc.lineno})") \
-            from None
+        raise InputError(
+            f"{folder / 'manifest.json'}: not JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise InputError(f"{folder / 'manifest.json'}: field {where}: {err['msg']}") from None
     if manifest.id != folder.name:
-        raise InputError(f"{folder / 'manifest.json'}: field id: {manifest.id!r} differs from "
-                         f"its folder name {folder.name!r}")
+        raise InputError(
+            f"{folder / 'manifest.json'}: field id: {manifest.id!r} differs from "
+            f"its folder name {folder.name!r}"
+        )
     user = raw["user.md"].decode("utf-8")
     if "{article}" not in user:
         raise InputError(f"{folder / 'user.md'}: has no {{article}} placeholder")
@@ -130,5 +133,6 @@ def load_prompt(version: str | None = None, root: Path | None = None) -> Prompt:
     try:
         return versions[version]
     except KeyError:
-        raise InputError(f"unknown prompt version {version!r}; known: {', '.join(versions)}") \
-            from None
+        raise InputError(
+            f"unknown prompt version {version!r}; known: {', '.join(versions)}"
+        ) from None

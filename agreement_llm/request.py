@@ -10,7 +10,7 @@ import instructor
 
 from agreement_llm.config import OutputStyle
 
-__all__ = ["instructor_mode", "shape_request", "limit_schema"]
+__all__ = ["instructor_mode", "limit_schema", "shape_request"]
 
 _MODES: dict[OutputStyle, instructor.Mode] = {
     OutputStyle.tools: instructor.Mode.TOOLS,
@@ -26,8 +26,9 @@ def instructor_mode(style: OutputStyle) -> instructor.Mode:
     return _MODES[style]
 
 
-def limit_schema(schema: dict[str, Any], max_items: int | None, max_string: int | None) -> \
-        dict[str, Any]:
+def limit_schema(
+    schema: dict[str, Any], max_items: int | None, max_string: int | None
+) -> dict[str, Any]:
     """A copy of `schema` whose arrays hold at most `max_items` and strings `max_string` chars.
 
     Bounding the output lets a grammar-constrained server stop a small model's runaway lists.
@@ -38,8 +39,12 @@ def limit_schema(schema: dict[str, Any], max_items: int | None, max_string: int 
         if isinstance(node, dict):
             if node.get("type") == "array" and max_items is not None:
                 node.setdefault("maxItems", max_items)
-            if node.get("type") == "string" and max_string is not None and "enum" not in node \
-                    and "pattern" not in node:
+            if (
+                node.get("type") == "string"
+                and max_string is not None
+                and "enum" not in node
+                and "pattern" not in node
+            ):
                 node.setdefault("maxLength", max_string)
             for value in node.values():
                 walk(value)

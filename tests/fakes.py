@@ -16,22 +16,52 @@ import openai
 Reply = Callable[[httpx.Request], httpx.Response] | httpx.Response
 
 
-def completion(content: str, *, finish_reason: str = "stop", prompt_tokens: int = 100,
-               completion_tokens: int = 20) -> httpx.Response:
+def completion(
+    content: str,
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 20,
+) -> httpx.Response:
     """A chat completion whose message content is `content`."""
-    return httpx.Response(200, json={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    })
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": content},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        },
+    )
 
 
-VALID = json.dumps({"published_on": None, "agreements": [{
-    "kind": "memorandum_of_understanding", "evidence": "A and B signed an MoU.",
-    "parties": [{"name": "A Corp", "sector": "company"}, {"name": "B City", "sector": "other"}],
-}]})
+VALID = json.dumps(
+    {
+        "published_on": None,
+        "agreements": [
+            {
+                "kind": "memorandum_of_understanding",
+                "evidence": "A and B signed an MoU.",
+                "parties": [
+                    {"name": "A Corp", "sector": "company"},
+                    {"name": "B City", "sector": "other"},
+                ],
+            }
+        ],
+    }
+)
 
 
 class Script:
@@ -52,5 +82,9 @@ class Script:
 
     def client(self, api_key: str = "sk-test-FAKEKEY0123456789") -> openai.OpenAI:
         """An OpenAI client whose HTTP goes to this script."""
-        return openai.OpenAI(api_key=api_key, base_url="http://127.0.0.1:1/v1", max_retries=0,
-                             http_client=httpx.Client(transport=httpx.MockTransport(self)))
+        return openai.OpenAI(
+            api_key=api_key,
+            base_url="http://127.0.0.1:1/v1",
+            max_retries=0,
+            http_client=httpx.Client(transport=httpx.MockTransport(self)),
+        )

@@ -15,23 +15,35 @@ def test_defaults_to_openai_with_the_key_from_the_environment() -> None:
 
 
 def test_arguments_beat_the_environment() -> None:
-    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "AGREEMENT_LLM_MODEL": "env-model",
-           "OPENAI_API_KEY": "k"}
+    env = {
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "AGREEMENT_LLM_MODEL": "env-model",
+        "OPENAI_API_KEY": "k",
+    }
     ep = resolve_endpoint(model="arg-model", base_url="http://127.0.0.1:8000/v1", env=env)
     assert ep.model == "arg-model"
     assert ep.base_url == "http://127.0.0.1:8000/v1"
 
 
 def test_environment_beats_defaults() -> None:
-    ep = resolve_endpoint(env={"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1",
-                               "AGREEMENT_LLM_MODEL": "qwen", "AGREEMENT_LLM_SERVER": "vllm"})
+    ep = resolve_endpoint(
+        env={
+            "OPENAI_BASE_URL": "http://127.0.0.1:8000/v1",
+            "AGREEMENT_LLM_MODEL": "qwen",
+            "AGREEMENT_LLM_SERVER": "vllm",
+        }
+    )
     assert (ep.model, ep.kind, ep.style) == ("qwen", ServerKind.vllm, OutputStyle.json_schema)
 
 
 @pytest.mark.parametrize(
     ("server", "style"),
-    [("llama_cpp", OutputStyle.json_object_schema), ("ollama", OutputStyle.json_object),
-     ("generic", OutputStyle.prompt), ("vllm", OutputStyle.json_schema)],
+    [
+        ("llama_cpp", OutputStyle.json_object_schema),
+        ("ollama", OutputStyle.json_object),
+        ("generic", OutputStyle.prompt),
+        ("vllm", OutputStyle.json_schema),
+    ],
 )
 def test_each_server_kind_has_its_default_style(server: str, style: OutputStyle) -> None:
     ep = resolve_endpoint(base_url="http://127.0.0.1:1/v1", server=server, env={})
@@ -44,10 +56,8 @@ def test_style_can_be_overridden() -> None:
 
 
 def test_kind_guessed_from_url() -> None:
-    assert resolve_endpoint(base_url="http://127.0.0.1:11434/v1", env={}).kind is \
-        ServerKind.ollama
-    assert resolve_endpoint(base_url="http://127.0.0.1:8000/v1", env={}).kind is \
-        ServerKind.generic
+    assert resolve_endpoint(base_url="http://127.0.0.1:11434/v1", env={}).kind is ServerKind.ollama
+    assert resolve_endpoint(base_url="http://127.0.0.1:8000/v1", env={}).kind is ServerKind.generic
 
 
 def test_openai_without_a_key_is_a_clear_error() -> None:
@@ -57,10 +67,12 @@ def test_openai_without_a_key_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize(
     ("env", "message"),
-    [({"AGREEMENT_LLM_SERVER": "tgi"}, "unknown server kind 'tgi'"),
-     ({"AGREEMENT_LLM_STYLE": "xml"}, "unknown output style 'xml'"),
-     ({"AGREEMENT_LLM_TIMEOUT": "soon"}, "AGREEMENT_LLM_TIMEOUT is not a number"),
-     ({"AGREEMENT_LLM_CONTEXT": "big"}, "AGREEMENT_LLM_CONTEXT is not a whole number")],
+    [
+        ({"AGREEMENT_LLM_SERVER": "tgi"}, "unknown server kind 'tgi'"),
+        ({"AGREEMENT_LLM_STYLE": "xml"}, "unknown output style 'xml'"),
+        ({"AGREEMENT_LLM_TIMEOUT": "soon"}, "AGREEMENT_LLM_TIMEOUT is not a number"),
+        ({"AGREEMENT_LLM_CONTEXT": "big"}, "AGREEMENT_LLM_CONTEXT is not a whole number"),
+    ],
 )
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -28,13 +28,16 @@ def test_month_without_day_gets_no_year() -> None:
 
 
 def test_leap_day_goes_back_to_a_leap_year() -> None:
-    assert infer_year(PartialDate(month=2, day=29), PartialDate(year=2023, month=3, day=1)).year \
+    assert (
+        infer_year(PartialDate(month=2, day=29), PartialDate(year=2023, month=3, day=1)).year
         == 2020
+    )
 
 
 def _record(signed: PartialDate | None, published: PartialDate | None) -> ArticleRecord:
-    return ArticleRecord(published_on=published,
-                         agreements=[Agreement(signed_on=signed, evidence="e")])
+    return ArticleRecord(
+        published_on=published, agreements=[Agreement(signed_on=signed, evidence="e")]
+    )
 
 
 def test_apply_infers_from_published_on_when_its_year_is_in_the_text() -> None:
@@ -46,8 +49,7 @@ def test_apply_infers_from_published_on_when_its_year_is_in_the_text() -> None:
 
 def test_apply_drops_a_year_the_text_does_not_give() -> None:
     text = "On May 28, CASIC and CCCG signed a framework agreement."
-    record, changes = apply_date_rules(_record(PartialDate(year=2020, month=5, day=28), None),
-                                       text)
+    record, changes = apply_date_rules(_record(PartialDate(year=2020, month=5, day=28), None), text)
     assert record.agreements[0].signed_on == PartialDate(month=5, day=28)
     assert changes[0].reason == "year not in the text"
 
@@ -56,14 +58,16 @@ def test_apply_replaces_a_guessed_year_by_the_inferred_one() -> None:
     text = "Updated: 2008-12-15. On December 12 they signed."
     guessed = PartialDate(year=2019, month=12, day=12)
     record, changes = apply_date_rules(
-        _record(guessed, PartialDate(year=2008, month=12, day=15)), text)
+        _record(guessed, PartialDate(year=2008, month=12, day=15)), text
+    )
     assert record.agreements[0].signed_on == PartialDate(year=2008, month=12, day=12)
     assert changes[0].reason == "year not in the text; inferred from the article's date"
 
 
 def test_explicit_article_date_wins() -> None:
-    record, _ = apply_date_rules(_record(PartialDate(month=3, day=31), None), "March 31",
-                                 article_date=ARTICLE_DATE)
+    record, _ = apply_date_rules(
+        _record(PartialDate(month=3, day=31), None), "March 31", article_date=ARTICLE_DATE
+    )
     assert record.agreements[0].signed_on == PartialDate(year=2022, month=3, day=31)
 
 

@@ -6,7 +6,14 @@ import httpx
 import openai
 import pytest
 
-from agreement_llm import ExtractionError, InputError, RetryPolicy, extract, extract_with_details
+from agreement_llm import (
+    Extraction,
+    ExtractionError,
+    InputError,
+    RetryPolicy,
+    extract,
+    extract_with_details,
+)
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 from agreement_llm.retry import retry_after_seconds
 from tests.fakes import VALID, Script, completion
@@ -15,22 +22,30 @@ TEXT = "On May 28, A Corp and B City signed an MoU. A and B signed an MoU."
 FAST = RetryPolicy(transient_attempts=3, reasks=1, initial_wait=0.0, jitter=0.0)
 
 
-def _endpoint(style: OutputStyle = OutputStyle.json_object_schema,
-              context: int | None = None) -> Endpoint:
-    return Endpoint(model="test-model", kind=ServerKind.llama_cpp, style=style,
-                    base_url="http://127.0.0.1:1/v1", api_key="sk-test-FAKEKEY0123456789",
-                    context_tokens=context)
+def _endpoint(
+    style: OutputStyle = OutputStyle.json_object_schema, context: int | None = None
+) -> Endpoint:
+    return Endpoint(
+        model="test-model",
+        kind=ServerKind.llama_cpp,
+        style=style,
+        base_url="http://127.0.0.1:1/v1",
+        api_key="sk-test-FAKEKEY0123456789",
+        context_tokens=context,
+    )
 
 
-def _run(script: Script, **kw: object) -> object:
-    return extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(), client=script.client(),
-                                retry=FAST, **kw)  # type: ignore[arg-type]
+def _run(script: Script) -> Extraction:
+    return extract_with_details(
+        TEXT, prompt="v1", endpoint=_endpoint(), client=script.client(), retry=FAST
+    )
 
 
 def test_valid_output_is_a_record_with_its_trace() -> None:
     script = Script(completion(VALID))
-    result = extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(),
-                                  client=script.client(), retry=FAST)
+    result = extract_with_details(
+        TEXT, prompt="v1", endpoint=_endpoint(), client=script.client(), retry=FAST
+    )
     assert [p.name for p in result.record.agreements[0].parties] == ["A Corp", "B City"]
     assert result.prompt_version == "v1"
     assert result.usage.total_tokens == 120
@@ -59,27 +74,53 @@ def test_llama_cpp_request_is_json_object_with_a_bounded_schema() -> None:
     ],
 )
 def test_each_style_shapes_its_request(style: OutputStyle, check: object) -> None:
-    tool_reply = httpx.Response(200, json={
-        "id": "c", "object": "chat.completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": None, "tool_calls": [{
-                "id": "t", "type": "function",
-                "function": {"name": "ArticleRecord", "arguments": VALID}}]}}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-    reply = tool_reply if style is OutputStyle.tools else \
-        completion(f"```json\n{VALID}\n```" if style is OutputStyle.prompt else VALID)
+    tool_reply = httpx.Response(
+        200,
+        json={
+            "id": "c",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "t",
+                                "type": "function",
+                                "function": {"name": "ArticleRecord", "arguments": VALID},
+                            }
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        },
+    )
+    reply = (
+        tool_reply
+        if style is OutputStyle.tools
+        else completion(f"```json\n{VALID}\n```" if style is OutputStyle.prompt else VALID)
+    )
     script = Script(reply)
-    record = extract(TEXT, prompt="v1", endpoint=_endpoint(style), client=script.client(),
-                     retry=FAST)
+    record = extract(
+        TEXT, prompt="v1", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
     assert len(record.agreements) == 1
-    assert callable(check) and check(script.requests[0])
+    assert callable(check)
+    assert check(script.requests[0])
 
 
 def test_429_is_retried_and_honours_retry_after() -> None:
-    script = Script(httpx.Response(429, headers={"retry-after": "0"}, json={"error": "slow"}),
-                    completion(VALID))
+    script = Script(
+        httpx.Response(429, headers={"retry-after": "0"}, json={"error": "slow"}), completion(VALID)
+    )
     result = _run(script)
-    assert [a.outcome for a in result.attempts] == ["transient", "ok"]  # type: ignore[attr-defined]
+    assert [a.outcome for a in result.attempts] == ["transient", "ok"]
 
 
 def test_retry_after_header_forms() -> None:
@@ -108,11 +149,12 @@ def test_5xx_until_retries_run_out_is_one_typed_error() -> None:
 def test_invalid_output_is_reasked_with_the_error() -> None:
     script = Script(completion('{"agreements": [{"kind": "treaty"}]}'), completion(VALID))
     result = _run(script)
-    assert [a.outcome for a in result.attempts] == ["invalid_output", "ok"]  # type: ignore[attr-defined]
+    assert [a.outcome for a in result.attempts] == ["invalid_output", "ok"]
     second = script.requests[1]["messages"]
-    assert any("treaty" in str(m.get("content")) or "evidence" in str(m.get("content"))
-               for m in second[2:])
-    assert result.usage.total_tokens == 240  # type: ignore[attr-defined]
+    assert any(
+        "treaty" in str(m.get("content")) or "evidence" in str(m.get("content")) for m in second[2:]
+    )
+    assert result.usage.total_tokens == 240
 
 
 def test_invalid_output_after_the_reasks_carries_attempts_raw_and_usage() -> None:
@@ -136,8 +178,12 @@ def test_truncated_output_is_reported_as_such() -> None:
 
 
 def test_refused_request_is_not_retried_and_hides_the_key() -> None:
-    script = Script(httpx.Response(401, json={"error": {
-        "message": "Incorrect API key provided: sk-test-FAKEKEY0123456789"}}))
+    script = Script(
+        httpx.Response(
+            401,
+            json={"error": {"message": "Incorrect API key provided: sk-test-FAKEKEY0123456789"}},
+        )
+    )
     with pytest.raises(ExtractionError) as info:
         _run(script)
     assert info.value.kind == "http_error"
@@ -148,8 +194,12 @@ def test_refused_request_is_not_retried_and_hides_the_key() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "article text is empty"), ("  \n\t", "only white space"),
-     ("a\x00b", "NUL bytes"), (b"bytes", "must be a str")],
+    [
+        ("", "article text is empty"),
+        ("  \n\t", "only white space"),
+        ("a\x00b", "NUL bytes"),
+        (b"bytes", "must be a str"),
+    ],
 )
 def test_unusable_text_is_refused_before_any_request(text: object, message: str) -> None:
     script = Script()
@@ -161,22 +211,30 @@ def test_unusable_text_is_refused_before_any_request(text: object, message: str)
 def test_text_longer_than_the_context_is_refused_with_the_count() -> None:
     script = Script()
     with pytest.raises(InputError, match=r"article too long: about \d+ prompt tokens"):
-        extract_with_details("word " * 5000, prompt="v1", endpoint=_endpoint(context=2048),
-                             client=script.client())
+        extract_with_details(
+            "word " * 5000, prompt="v1", endpoint=_endpoint(context=2048), client=script.client()
+        )
     assert script.requests == []
 
 
 def test_model_argument_overrides_the_endpoint() -> None:
     script = Script(completion(VALID))
-    extract(TEXT, prompt="v1", model="other-model", endpoint=_endpoint(),
-            client=script.client(), retry=FAST)
+    extract(
+        TEXT,
+        prompt="v1",
+        model="other-model",
+        endpoint=_endpoint(),
+        client=script.client(),
+        retry=FAST,
+    )
     assert script.requests[0]["model"] == "other-model"
 
 
 def test_a_year_the_model_invents_is_removed() -> None:
-    invented = VALID.replace('"published_on": null',
-                             '"published_on": {"year": 1999, "month": 5, "day": 28}')
+    invented = VALID.replace(
+        '"published_on": null', '"published_on": {"year": 1999, "month": 5, "day": 28}'
+    )
     result = _run(Script(completion(invented)))
-    assert result.record.published_on is not None  # type: ignore[attr-defined]
-    assert result.record.published_on.year is None  # type: ignore[attr-defined]
-    assert result.date_changes[0].reason == "year not in the text"  # type: ignore[attr-defined]
+    assert result.record.published_on is not None
+    assert result.record.published_on.year is None
+    assert result.date_changes[0].reason == "year not in the text"

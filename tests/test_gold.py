@@ -30,8 +30,9 @@ def test_gold_records_notes_with_both_passes() -> None:
 
 
 def test_gold_check_command_prints_statistics() -> None:
-    result = CliRunner().invoke(main, ["gold", "check", "--gold-dir", str(GOLD),
-                                       "--articles-dir", str(ARTICLES)])
+    result = CliRunner().invoke(
+        main, ["gold", "check", "--gold-dir", str(GOLD), "--articles-dir", str(ARTICLES)]
+    )
     assert result.exit_code == 0, result.output
     assert "23 articles" in result.output
     assert "slots" in result.output
@@ -57,7 +58,8 @@ def test_a_missing_field_is_named(broken: tuple[Path, Path, dict[str, Any]]) -> 
     gold_dir, articles_dir, data = broken
     del data["record"]["agreements"][0]["place"]
     assert _check(gold_dir, articles_dir, data) == [
-        "seed_01.json: record.agreements[0].place: field missing: gold writes every field out"]
+        "seed_01.json: record.agreements[0].place: field missing: gold writes every field out"
+    ]
 
 
 def test_an_ungrounded_name_is_named(broken: tuple[Path, Path, dict[str, Any]]) -> None:
@@ -65,7 +67,8 @@ def test_an_ungrounded_name_is_named(broken: tuple[Path, Path, dict[str, Any]]) 
     data["record"]["agreements"][0]["parties"][0]["name"] = "Ministry of Magic"
     assert _check(gold_dir, articles_dir, data) == [
         "seed_01.json: record.agreements[0].parties[0].name = 'Ministry of Magic': "
-        "not found in the article"]
+        "not found in the article"
+    ]
 
 
 def test_a_bad_enum_is_named(broken: tuple[Path, Path, dict[str, Any]]) -> None:
@@ -81,19 +84,21 @@ def test_month_13_is_named(broken: tuple[Path, Path, dict[str, Any]]) -> None:
     data["record"]["agreements"][0]["signed_on"]["month"] = 13
     assert _check(gold_dir, articles_dir, data) == [
         "seed_01.json: record.agreements.0.signed_on.month = '13': "
-        "Input should be less than or equal to 12"]
+        "Input should be less than or equal to 12"
+    ]
 
 
 def test_evidence_must_be_verbatim(broken: tuple[Path, Path, dict[str, Any]]) -> None:
     gold_dir, articles_dir, data = broken
-    data["record"]["agreements"][0]["evidence"] = \
-        data["record"]["agreements"][0]["evidence"].upper()
+    data["record"]["agreements"][0]["evidence"] = data["record"]["agreements"][0][
+        "evidence"
+    ].upper()
     problems = _check(gold_dir, articles_dir, data)
-    assert len(problems) == 1 and "not verbatim in the article" in problems[0]
+    assert len(problems) == 1
+    assert "not verbatim in the article" in problems[0]
 
 
-def test_a_missing_article_and_an_unlabelled_one(
-        broken: tuple[Path, Path, dict[str, Any]]) -> None:
+def test_a_missing_article_and_an_unlabelled_one(broken: tuple[Path, Path, dict[str, Any]]) -> None:
     gold_dir, articles_dir, data = broken
     shutil.copy(ARTICLES / "seed_02.txt", articles_dir)
     data["article_id"] = "seed_99"
@@ -104,11 +109,13 @@ def test_a_missing_article_and_an_unlabelled_one(
 
 
 def test_the_command_exits_non_zero_on_broken_gold(
-        broken: tuple[Path, Path, dict[str, Any]]) -> None:
+    broken: tuple[Path, Path, dict[str, Any]],
+) -> None:
     gold_dir, articles_dir, data = broken
     data["record"]["agreements"][0]["people"][0]["role"] = "boss"
     (gold_dir / "seed_01.json").write_text(json.dumps(data), encoding="utf-8")
-    result = CliRunner().invoke(main, ["gold", "check", "--gold-dir", str(gold_dir),
-                                       "--articles-dir", str(articles_dir)])
+    result = CliRunner().invoke(
+        main, ["gold", "check", "--gold-dir", str(gold_dir), "--articles-dir", str(articles_dir)]
+    )
     assert result.exit_code == 1
     assert "people.0.role = 'boss'" in result.output

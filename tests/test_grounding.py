@@ -3,36 +3,41 @@ from __future__ import annotations
 from agreement_llm.grounding import FoldedText, Match, ground, locate
 from agreement_llm.models import Agreement, ArticleRecord, Party, Person
 
-TEXT = ("On March 20, 2019, State  Information\nCenter (SIC) and Chang\u2019an Automobile signed "
-        "a \u201cstrategic cooperation agreement\u201d in Beijing.")
+TEXT = (
+    "On March 20, 2019, State  Information\nCenter (SIC) and Chang\u2019an Automobile signed "
+    "a \u201cstrategic cooperation agreement\u201d in Beijing."
+)
 
 
 def test_exact_match_after_folding_case_space_and_quotes() -> None:
     span = locate("state information center", FoldedText.of(TEXT))
     assert span.status is Match.exact
-    assert span.start is not None and span.end is not None
-    assert TEXT[span.start:span.end] == "State  Information\nCenter"
+    assert span.start is not None
+    assert span.end is not None
+    assert TEXT[span.start : span.end] == "State  Information\nCenter"
 
 
 def test_curly_quotes_match_straight_ones() -> None:
     span = locate("Chang'an Automobile", FoldedText.of(TEXT))
     assert span.status is Match.exact
     assert span.start is not None
-    assert TEXT[span.start:span.end] == "Chang\u2019an Automobile"
+    assert TEXT[span.start : span.end] == "Chang\u2019an Automobile"
 
 
 def test_fuzzy_match_reports_score_and_span() -> None:
     span = locate("Statel Information Center", FoldedText.of(TEXT))
     assert span.status is Match.fuzzy
     assert 85 <= span.score < 100
-    assert span.start is not None and span.end is not None
-    assert "Information" in TEXT[span.start:span.end]
+    assert span.start is not None
+    assert span.end is not None
+    assert "Information" in TEXT[span.start : span.end]
 
 
 def test_missing_value_is_not_found_without_offsets() -> None:
     span = locate("Ministry of Commerce", FoldedText.of(TEXT))
     assert span.status is Match.not_found
-    assert span.start is None and span.end is None
+    assert span.start is None
+    assert span.end is None
 
 
 def test_short_values_are_never_fuzzy() -> None:
@@ -45,11 +50,11 @@ def test_cjk_text_with_full_width_forms() -> None:
     span = locate("长安汽车", folded)
     assert span.status is Match.exact
     assert span.start is not None
-    assert text[span.start:span.end] == "长安汽车"
+    assert text[span.start : span.end] == "长安汽车"
     sic = locate("SIC", folded)  # full-width letters fold to ASCII under NFKC
     assert sic.status is Match.exact
     assert sic.start is not None
-    assert text[sic.start:sic.end] == "ＳＩＣ"
+    assert text[sic.start : sic.end] == "ＳＩＣ"
 
 
 def test_evidence_is_exact_only_when_verbatim() -> None:
@@ -61,11 +66,15 @@ def test_evidence_is_exact_only_when_verbatim() -> None:
 
 
 def test_ground_flags_every_value_and_keeps_them() -> None:
-    record = ArticleRecord(agreements=[Agreement(
-        parties=[Party(name="State Information Center"), Party(name="Ministry of Magic")],
-        people=[Person(name="Harry Potter")],
-        evidence="signed a \u201cstrategic cooperation agreement\u201d in Beijing.",
-    )])
+    record = ArticleRecord(
+        agreements=[
+            Agreement(
+                parties=[Party(name="State Information Center"), Party(name="Ministry of Magic")],
+                people=[Person(name="Harry Potter")],
+                evidence="signed a \u201cstrategic cooperation agreement\u201d in Beijing.",
+            )
+        ]
+    )
     report = ground(record, TEXT)
     by_path = {s.path: s for s in report.spans}
     assert by_path["agreements[0].evidence"].status is Match.exact

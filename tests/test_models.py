@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agreement_llm.models import (
     Agreement,
@@ -25,8 +25,14 @@ def _record() -> ArticleRecord:
             Agreement(
                 title="strategic cooperation agreement",
                 kind=AgreementKind.strategic_cooperation_agreement,
-                parties=[Party(name="State Information Center", short_name="SIC",
-                               sector=Sector.national_government, country="CN")],
+                parties=[
+                    Party(
+                        name="State Information Center",
+                        short_name="SIC",
+                        sector=Sector.national_government,
+                        country="CN",
+                    )
+                ],
                 signed_on=PartialDate(month=3, day=20),
                 people=[Person(name="Cheng Xiaobo", role=Role.signatory)],
                 areas=["big data"],
@@ -46,8 +52,21 @@ def test_json_round_trip_keeps_every_value() -> None:
 def test_json_schema_names_every_spec_field() -> None:
     schema = ArticleRecord.model_json_schema()
     agreement = schema["$defs"]["Agreement"]["properties"]
-    assert set(agreement) == {"title", "kind", "status", "count", "parties", "signed_on", "place",
-                              "people", "areas", "establishes", "value", "duration", "evidence"}
+    assert set(agreement) == {
+        "title",
+        "kind",
+        "status",
+        "count",
+        "parties",
+        "signed_on",
+        "place",
+        "people",
+        "areas",
+        "establishes",
+        "value",
+        "duration",
+        "evidence",
+    }
     assert schema["$defs"]["Agreement"]["additionalProperties"] is False
     assert set(schema["$defs"]["AgreementKind"]["enum"]) == {k.value for k in AgreementKind}
     assert schema["$defs"]["Role"]["enum"] == ["signatory", "witness", "presider", "attendee"]
@@ -75,7 +94,9 @@ def test_schema_validates_its_own_example() -> None:
         (Party, {"name": ""}, "at least 1 character"),
     ],
 )
-def test_invalid_values_are_refused(model: type, data: dict[str, object], fragment: str) -> None:
+def test_invalid_values_are_refused(
+    model: type[BaseModel], data: dict[str, object], fragment: str
+) -> None:
     with pytest.raises(ValidationError, match=fragment):
         model.model_validate(data)
 

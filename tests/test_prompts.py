@@ -11,6 +11,7 @@ from agreement_llm.prompts import list_prompts, load_prompt
 # Recorded prompt versions are immutable: a change is a new version. Add a line per version.
 PINNED = {
     "v1": "ea2ba897a8ba",
+    "v2": "117228385749",
 }
 
 
@@ -58,16 +59,26 @@ def _version(root: Path, name: str, manifest: object, user: str = "{article}") -
     [
         ({"id": "v1", "date": "2026-01-01"}, "{article}", "field description: Field required"),
         ({"id": "v1", "date": "soon", "description": "d"}, "{article}", "field date"),
-        ({"id": "v2", "date": "2026-01-01", "description": "d"}, "{article}",
-         "differs from its folder name"),
-        ({"id": "v1", "date": "2026-01-01", "description": "d", "temperature": 1}, "{article}",
-         "field temperature: Extra inputs"),
-        ({"id": "v1", "date": "2026-01-01", "description": "d"}, "no placeholder",
-         "has no {article} placeholder"),
+        (
+            {"id": "v2", "date": "2026-01-01", "description": "d"},
+            "{article}",
+            "differs from its folder name",
+        ),
+        (
+            {"id": "v1", "date": "2026-01-01", "description": "d", "temperature": 1},
+            "{article}",
+            "field temperature: Extra inputs",
+        ),
+        (
+            {"id": "v1", "date": "2026-01-01", "description": "d"},
+            "no placeholder",
+            "has no {article} placeholder",
+        ),
     ],
 )
-def test_malformed_versions_name_file_and_field(tmp_path: Path, manifest: object, user: str,
-                                                message: str) -> None:
+def test_malformed_versions_name_file_and_field(
+    tmp_path: Path, manifest: object, user: str, message: str
+) -> None:
     _version(tmp_path, "v1", manifest, user)
     with pytest.raises(InputError, match=message.replace("{", r"\{").replace("}", r"\}")):
         list_prompts(tmp_path)

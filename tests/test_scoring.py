@@ -57,7 +57,10 @@ def test_a_missed_party() -> None:
     gold = ArticleRecord(agreements=[_ag([A, B])])
     pred = ArticleRecord(agreements=[_ag([A])])
     assert _counts(gold, pred) == {
-        "kind": (1, 0, 0), "status": (1, 0, 0), "parties": (1, 0, 1), "sector": (1, 0, 1),
+        "kind": (1, 0, 0),
+        "status": (1, 0, 0),
+        "parties": (1, 0, 1),
+        "sector": (1, 0, 1),
     }
     f = figures([score_article("a", gold, pred)])
     assert f.micro.precision == 1.0
@@ -68,21 +71,32 @@ def test_a_missed_party() -> None:
 
 def test_a_hallucinated_person() -> None:
     gold = ArticleRecord(agreements=[_ag([A, B])])
-    pred = ArticleRecord(agreements=[_ag([A, B], people=[
-        Person(name="Zhang San", title="Chairman", role=Role.attendee)])])
+    pred = ArticleRecord(
+        agreements=[
+            _ag([A, B], people=[Person(name="Zhang San", title="Chairman", role=Role.attendee)])
+        ]
+    )
     counts = _counts(gold, pred)
     assert counts["people"] == (0, 1, 0)
     assert counts["role"] == (0, 1, 0)
     assert counts["person_title"] == (0, 1, 0)
     f = figures([score_article("a", gold, pred)])
-    assert f.micro.tp == 6 and f.micro.fp == 3 and f.micro.fn == 0
+    assert f.micro.tp == 6
+    assert f.micro.fp == 3
+    assert f.micro.fn == 0
 
 
 def test_a_wrong_role_is_one_false_positive_and_one_false_negative() -> None:
     cheng = Person(name="Cheng Xiaobo", title="President of SIC", role=Role.signatory)
     gold = ArticleRecord(agreements=[_ag([A, B], people=[cheng])])
-    pred = ArticleRecord(agreements=[_ag([A, B], people=[
-        cheng.model_copy(update={"role": Role.witness, "title": "President"})])])
+    pred = ArticleRecord(
+        agreements=[
+            _ag(
+                [A, B],
+                people=[cheng.model_copy(update={"role": Role.witness, "title": "President"})],
+            )
+        ]
+    )
     counts = _counts(gold, pred)
     assert counts["people"] == (1, 0, 0)
     assert counts["role"] == (0, 1, 1)
@@ -91,10 +105,18 @@ def test_a_wrong_role_is_one_false_positive_and_one_false_negative() -> None:
 
 
 def test_a_wrong_person_title() -> None:
-    gold = ArticleRecord(agreements=[_ag([A], people=[
-        Person(name="Ling Wen", title="Vice Governor", role=Role.signatory)])])
-    pred = ArticleRecord(agreements=[_ag([A], people=[
-        Person(name="Ling Wen", title="President of SIC", role=Role.signatory)])])
+    gold = ArticleRecord(
+        agreements=[
+            _ag([A], people=[Person(name="Ling Wen", title="Vice Governor", role=Role.signatory)])
+        ]
+    )
+    pred = ArticleRecord(
+        agreements=[
+            _ag(
+                [A], people=[Person(name="Ling Wen", title="President of SIC", role=Role.signatory)]
+            )
+        ]
+    )
     assert _counts(gold, pred)["person_title"] == (0, 1, 1)
 
 
@@ -106,20 +128,28 @@ def test_year_only_gold_date() -> None:
 
 def test_an_extra_agreement_is_all_false_positives() -> None:
     gold = ArticleRecord(agreements=[_ag([A, B])])
-    pred = ArticleRecord(agreements=[
-        _ag([A, B]),
-        _ag([C], status=Status.earlier, count=None, place="Beijing",
-            value=Money(amount=5, currency="CNY", text="5 yuan")),
-    ])
+    pred = ArticleRecord(
+        agreements=[
+            _ag([A, B]),
+            _ag(
+                [C],
+                status=Status.earlier,
+                count=None,
+                place="Beijing",
+                value=Money(amount=5, currency="CNY", text="5 yuan"),
+            ),
+        ]
+    )
     f = figures([score_article("a", gold, pred)])
     assert (f.detection.tp, f.detection.fp, f.detection.fn) == (1, 1, 0)
-    extra = {k: v for k, v in _counts(gold, pred).items()}
+    extra = dict(_counts(gold, pred).items())
     # the extra agreement: kind, status, count (null), place, value, party, sector
     assert extra["count"] == (0, 1, 0)
     assert extra["place"] == (0, 1, 0)
     assert extra["value"] == (0, 1, 0)
     assert extra["parties"] == (2, 1, 0)
-    assert f.micro.fp == 7 and f.micro.fn == 0
+    assert f.micro.fp == 7
+    assert f.micro.fn == 0
 
 
 def test_an_empty_article_scores_one() -> None:
@@ -130,8 +160,9 @@ def test_an_empty_article_scores_one() -> None:
 
 def test_value_within_one_percent_and_same_currency() -> None:
     def with_value(amount: float, currency: str = "CNY") -> ArticleRecord:
-        return ArticleRecord(agreements=[_ag([A], value=Money(amount=amount, currency=currency,
-                                                             text="x"))])
+        return ArticleRecord(
+            agreements=[_ag([A], value=Money(amount=amount, currency=currency, text="x"))]
+        )
 
     assert _counts(with_value(100), with_value(100.9))["value"] == (1, 0, 0)
     assert _counts(with_value(100), with_value(102))["value"] == (0, 1, 1)
@@ -170,41 +201,77 @@ def test_macro_leaves_out_fields_without_slots() -> None:
 
 # --- properties -----------------------------------------------------------------------------
 
-_words = st.sampled_from(["north", "south", "river", "bank", "energy", "city", "group", "data",
-                          "port", "steel", "rail", "health"])
+_words = st.sampled_from(
+    [
+        "north",
+        "south",
+        "river",
+        "bank",
+        "energy",
+        "city",
+        "group",
+        "data",
+        "port",
+        "steel",
+        "rail",
+        "health",
+    ]
+)
 
 
 @st.composite
 def records(draw: st.DrawFn) -> ArticleRecord:
     serial = iter(range(10_000))
-    people = st.builds(lambda w, r, t: Person(name=f"{w.title()} P{next(serial)}", role=r,
-                                               title=t),
-                       _words, st.sampled_from(list(Role)), st.none() | _words)
+    people = st.builds(
+        lambda w, r, t: Person(name=f"{w.title()} P{next(serial)}", role=r, title=t),
+        _words,
+        st.sampled_from(list(Role)),
+        st.none() | _words,
+    )
 
     def party() -> st.SearchStrategy[Party]:
-        return st.builds(lambda w, s: Party(name=f"{w} Org{next(serial)}", sector=s),
-                         _words, st.sampled_from(list(Sector)))
+        return st.builds(
+            lambda w, s: Party(name=f"{w} Org{next(serial)}", sector=s),
+            _words,
+            st.sampled_from(list(Sector)),
+        )
 
-    dates = st.none() | st.builds(PartialDate, year=st.none() | st.integers(2000, 2030),
-                                  month=st.none() | st.integers(1, 12),
-                                  day=st.none() | st.integers(1, 28))
+    dates = st.none() | st.builds(
+        PartialDate,
+        year=st.none() | st.integers(2000, 2030),
+        month=st.none() | st.integers(1, 12),
+        day=st.none() | st.integers(1, 28),
+    )
     agreement = st.builds(
         lambda parties, kind, status, count, date, place, ppl, areas: Agreement(
-            parties=parties, kind=kind, status=status, count=count, signed_on=date, place=place,
-            people=ppl, areas=sorted(set(areas)), evidence="e"),
-        st.lists(party(), min_size=1, max_size=3), st.sampled_from(list(AgreementKind)),
-        st.sampled_from(list(Status)), st.none() | st.integers(1, 30), dates,
-        st.none() | _words, st.lists(people, max_size=3), st.lists(_words, max_size=3),
+            parties=parties,
+            kind=kind,
+            status=status,
+            count=count,
+            signed_on=date,
+            place=place,
+            people=ppl,
+            areas=sorted(set(areas)),
+            evidence="e",
+        ),
+        st.lists(party(), min_size=1, max_size=3),
+        st.sampled_from(list(AgreementKind)),
+        st.sampled_from(list(Status)),
+        st.none() | st.integers(1, 30),
+        dates,
+        st.none() | _words,
+        st.lists(people, max_size=3),
+        st.lists(_words, max_size=3),
     )
-    return ArticleRecord(published_on=draw(dates),
-                         agreements=draw(st.lists(agreement, max_size=3)))
+    return ArticleRecord(published_on=draw(dates), agreements=draw(st.lists(agreement, max_size=3)))
 
 
 @settings(max_examples=60, deadline=None)
 @given(records())
 def test_gold_against_itself_is_perfect(record: ArticleRecord) -> None:
     f = figures([score_article("a", record, record)])
-    assert f.micro.fp == 0 and f.micro.fn == 0
+    assert f.micro.fp == 0
+    assert f.micro.fn == 0
     for name in FIELDS:
         c = f.fields[name]
         assert not c.slots or c.f1 == 1.0
@@ -215,24 +282,31 @@ def test_gold_against_itself_is_perfect(record: ArticleRecord) -> None:
 @given(records())
 def test_empty_prediction_has_no_recall_and_no_false_positive(record: ArticleRecord) -> None:
     f = figures([score_article("a", record, ArticleRecord())])
-    assert f.micro.tp == 0 and f.micro.fp == 0
+    assert f.micro.tp == 0
+    assert f.micro.fp == 0
     assert f.micro.recall == 0.0
 
 
 @settings(max_examples=60, deadline=None)
 @given(records(), records(), st.randoms(use_true_random=False))
-def test_reordering_lists_changes_nothing(gold: ArticleRecord, pred: ArticleRecord,
-                                          rnd: object) -> None:
+def test_reordering_lists_changes_nothing(
+    gold: ArticleRecord, pred: ArticleRecord, rnd: object
+) -> None:
     import random
 
     assert isinstance(rnd, random.Random)
 
     def shuffled(record: ArticleRecord) -> ArticleRecord:
-        ags = [a.model_copy(update={
-            "parties": rnd.sample(a.parties, len(a.parties)),
-            "people": rnd.sample(a.people, len(a.people)),
-            "areas": rnd.sample(a.areas, len(a.areas)),
-        }) for a in record.agreements]
+        ags = [
+            a.model_copy(
+                update={
+                    "parties": rnd.sample(a.parties, len(a.parties)),
+                    "people": rnd.sample(a.people, len(a.people)),
+                    "areas": rnd.sample(a.areas, len(a.areas)),
+                }
+            )
+            for a in record.agreements
+        ]
         return record.model_copy(update={"agreements": rnd.sample(ags, len(ags))})
 
     before = figures([score_article("a", gold, pred)])

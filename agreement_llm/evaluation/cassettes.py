@@ -16,8 +16,13 @@ from vcr.request import Request
 __all__ = ["SECRET_HEADERS", "cassette_path", "make_vcr"]
 
 SECRET_HEADERS = (
-    "authorization", "api-key", "x-api-key", "openai-organization", "openai-project",
-    "cookie", "set-cookie",
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+    "set-cookie",
 )
 
 
@@ -39,7 +44,7 @@ def _pretty(body: Any) -> Any:
 
 
 def _before_request(request: Request) -> Request:
-    request.body = _pretty(request.body)  # type: ignore[method-assign]
+    request.body = _pretty(request.body)
     return request
 
 

@@ -46,8 +46,14 @@ class Counts(BaseModel):
 
     def summary(self) -> dict[str, float | int]:
         """All figures as plain numbers."""
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision,
-                "recall": self.recall, "f1": self.f1}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
 
 
 class Figures(BaseModel):
@@ -63,8 +69,11 @@ class Figures(BaseModel):
 
 
 def _article_counts(score: ArticleScore) -> tuple[int, int, int]:
-    return (sum(s.tp for s in score.slots), sum(s.fp for s in score.slots),
-            sum(s.fn for s in score.slots))
+    return (
+        sum(s.tp for s in score.slots),
+        sum(s.fp for s in score.slots),
+        sum(s.fn for s in score.slots),
+    )
 
 
 def figures(scores: list[ArticleScore]) -> Figures:
@@ -76,12 +85,18 @@ def figures(scores: list[ArticleScore]) -> Figures:
             c.tp += slot.tp
             c.fp += slot.fp
             c.fn += slot.fn
-    micro = Counts(tp=sum(c.tp for c in fields.values()), fp=sum(c.fp for c in fields.values()),
-                   fn=sum(c.fn for c in fields.values()))
+    micro = Counts(
+        tp=sum(c.tp for c in fields.values()),
+        fp=sum(c.fp for c in fields.values()),
+        fn=sum(c.fn for c in fields.values()),
+    )
     present = [c.f1 for c in fields.values() if c.slots]
     aligned = sum(len(s.aligned) for s in scores)
-    detection = Counts(tp=aligned, fp=sum(s.pred_agreements for s in scores) - aligned,
-                       fn=sum(s.gold_agreements for s in scores) - aligned)
+    detection = Counts(
+        tp=aligned,
+        fp=sum(s.pred_agreements for s in scores) - aligned,
+        fn=sum(s.gold_agreements for s in scores) - aligned,
+    )
     return Figures(
         fields=fields,
         micro=micro,
@@ -106,9 +121,15 @@ class Comparison(BaseModel):
     articles: int
 
 
-def compare(older: str, older_scores: list[ArticleScore], newer: str,
-            newer_scores: list[ArticleScore], *, resamples: int = BOOTSTRAP_RESAMPLES,
-            seed: int = BOOTSTRAP_SEED) -> Comparison:
+def compare(
+    older: str,
+    older_scores: list[ArticleScore],
+    newer: str,
+    newer_scores: list[ArticleScore],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Comparison:
     """Paired bootstrap over articles of the difference in micro F1 (newer - older)."""
     by_id = {s.article_id: s for s in older_scores}
     ids = [s.article_id for s in newer_scores if s.article_id in by_id]
@@ -119,16 +140,34 @@ def compare(older: str, older_scores: list[ArticleScore], newer: str,
     def micro_f1(counts: np.ndarray) -> np.ndarray:
         tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
         denominator = 2 * tp + fp + fn
-        return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+        out: np.ndarray = np.divide(
+            2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0
+        )
+        return out
 
     difference = float(micro_f1(b.sum(axis=0)) - micro_f1(a.sum(axis=0)))
     if not ids:
-        return Comparison(older=older, newer=newer, difference=0.0, low=0.0, high=0.0,
-                          share_worse=0.0, resamples=0, articles=0)
+        return Comparison(
+            older=older,
+            newer=newer,
+            difference=0.0,
+            low=0.0,
+            high=0.0,
+            share_worse=0.0,
+            resamples=0,
+            articles=0,
+        )
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(ids), size=(resamples, len(ids)))
     diffs = micro_f1(b[picks].sum(axis=1)) - micro_f1(a[picks].sum(axis=1))
     low, high = np.percentile(diffs, [2.5, 97.5])
-    return Comparison(older=older, newer=newer, difference=difference, low=float(low),
-                      high=float(high), share_worse=float(np.mean(diffs < 0)),
-                      resamples=resamples, articles=len(ids))
+    return Comparison(
+        older=older,
+        newer=newer,
+        difference=difference,
+        low=float(low),
+        high=float(high),
+        share_worse=float(np.mean(diffs < 0)),
+        resamples=resamples,
+        articles=len(ids),
+    )

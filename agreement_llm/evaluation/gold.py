@@ -82,8 +82,11 @@ def _missing_keys(node: Any, model: type[BaseModel], path: str) -> list[tuple[st
     """Fields that a gold file leaves to a default instead of writing out."""
     if not isinstance(node, dict):
         return []
-    out = [(f"{path}.{name}", "field missing: gold writes every field out")
-           for name in model.model_fields if name not in node]
+    out = [
+        (f"{path}.{name}", "field missing: gold writes every field out")
+        for name in model.model_fields
+        if name not in node
+    ]
     for key, value in node.items():
         sub = _EXPLICIT.get(key)
         if sub is None:
@@ -105,14 +108,25 @@ def check_file(path: Path, articles_dir: Path) -> list[Problem]:
     try:
         gold = GoldFile.model_validate(data)
     except ValidationError as exc:
-        return [Problem(name, ".".join(str(p) for p in e["loc"]) or "(top level)",
-                        "" if isinstance(e.get("input"), dict | list) else str(e.get("input", "")),
-                        e["msg"]) for e in exc.errors()]
-    problems = [Problem(name, field, "", msg) for field, msg in
-                _missing_keys(data.get("record"), ArticleRecord, "record")]
+        return [
+            Problem(
+                name,
+                ".".join(str(p) for p in e["loc"]) or "(top level)",
+                "" if isinstance(e.get("input"), dict | list) else str(e.get("input", "")),
+                e["msg"],
+            )
+            for e in exc.errors()
+        ]
+    problems = [
+        Problem(name, field, "", msg)
+        for field, msg in _missing_keys(data.get("record"), ArticleRecord, "record")
+    ]
     if gold.article_id != path.stem:
-        problems.append(Problem(name, "article_id", gold.article_id,
-                                f"differs from the file name {path.stem!r}"))
+        problems.append(
+            Problem(
+                name, "article_id", gold.article_id, f"differs from the file name {path.stem!r}"
+            )
+        )
     try:
         article = read_article(articles_dir / f"{gold.article_id}.txt")
     except InputError as exc:

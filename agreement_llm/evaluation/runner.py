@@ -62,8 +62,9 @@ def run_article(
     mode = "none" if path.exists() else "once"
     try:
         with make_vcr(mode).use_cassette(str(path)):
-            extraction = extract_with_details(article.text, prompt=prompt, endpoint=endpoint,
-                                              retry=EVAL_POLICY)
+            extraction = extract_with_details(
+                article.text, prompt=prompt, endpoint=endpoint, retry=EVAL_POLICY
+            )
     except ExtractionError as exc:
         return RunResult(article.article_id, prompt, None, exc)
     except CannotOverwriteExistingCassetteException:

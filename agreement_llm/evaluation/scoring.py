@@ -17,8 +17,21 @@ from agreement_llm.models import Agreement, ArticleRecord, Money, PartialDate, P
 __all__ = ["FIELDS", "ArticleScore", "Slot", "count_slots", "score_article"]
 
 FIELDS = (
-    "kind", "status", "count", "parties", "sector", "signed_on", "place", "people", "role",
-    "person_title", "areas", "establishes", "value", "duration", "published_on",
+    "kind",
+    "status",
+    "count",
+    "parties",
+    "sector",
+    "signed_on",
+    "place",
+    "people",
+    "role",
+    "person_title",
+    "areas",
+    "establishes",
+    "value",
+    "duration",
+    "published_on",
 )
 PERSON_F1 = 0.8
 TITLE_F1 = 0.5
@@ -79,8 +92,9 @@ class ArticleScore(BaseModel):
         return 2 * tp / (2 * tp + fp + fn)
 
 
-def _compare(field: str, gold: str | None, pred: str | None, agree: bool,
-             g: int | None, p: int | None) -> list[Slot]:
+def _compare(
+    field: str, gold: str | None, pred: str | None, agree: bool, g: int | None, p: int | None
+) -> list[Slot]:
     if gold is None and pred is None:
         return []
     if gold is None:
@@ -89,8 +103,9 @@ def _compare(field: str, gold: str | None, pred: str | None, agree: bool,
         outcome = "fn"
     else:
         outcome = "tp" if agree else "fp+fn"
-    return [Slot(field=field, outcome=outcome, gold=gold, pred=pred,
-                 gold_agreement=g, pred_agreement=p)]
+    return [
+        Slot(field=field, outcome=outcome, gold=gold, pred=pred, gold_agreement=g, pred_agreement=p)
+    ]
 
 
 def _text(value: str | None) -> str | None:
@@ -109,20 +124,23 @@ def _money_agree(a: Money, b: Money) -> bool:
     return abs(a.amount - b.amount) <= 0.01 * abs(a.amount)
 
 
-def date_slots(field: str, gold: PartialDate | None, pred: PartialDate | None,
-               g: int | None, p: int | None) -> list[Slot]:
+def date_slots(
+    field: str, gold: PartialDate | None, pred: PartialDate | None, g: int | None, p: int | None
+) -> list[Slot]:
     """The year, month and day slots of a date."""
     out: list[Slot] = []
     for part in ("year", "month", "day"):
         gv = getattr(gold, part) if gold is not None else None
         pv = getattr(pred, part) if pred is not None else None
-        out += _compare(field, None if gv is None else str(gv), None if pv is None else str(pv),
-                        gv == pv, g, p)
+        out += _compare(
+            field, None if gv is None else str(gv), None if pv is None else str(pv), gv == pv, g, p
+        )
     return out
 
 
-def scalar_slots(gold: Agreement | None, pred: Agreement | None,
-                 g: int | None, p: int | None) -> list[Slot]:
+def scalar_slots(
+    gold: Agreement | None, pred: Agreement | None, g: int | None, p: int | None
+) -> list[Slot]:
     """kind, status, count, place, duration, value, signed_on of one (possibly unaligned) pair."""
     out: list[Slot] = []
     gk, pk = (gold.kind.value if gold else None), (pred.kind.value if pred else None)
@@ -139,10 +157,17 @@ def scalar_slots(gold: Agreement | None, pred: Agreement | None,
         agree = gv is not None and pv is not None and token_f1(gv, pv) >= TEXT_F1
         out += _compare(field, gv, pv, agree, g, p)
     gm, pm = (gold.value if gold else None), (pred.value if pred else None)
-    out += _compare("value", _money(gm), _money(pm),
-                    gm is not None and pm is not None and _money_agree(gm, pm), g, p)
-    out += date_slots("signed_on", gold.signed_on if gold else None,
-                      pred.signed_on if pred else None, g, p)
+    out += _compare(
+        "value",
+        _money(gm),
+        _money(pm),
+        gm is not None and pm is not None and _money_agree(gm, pm),
+        g,
+        p,
+    )
+    out += date_slots(
+        "signed_on", gold.signed_on if gold else None, pred.signed_on if pred else None, g, p
+    )
     return out
 
 
@@ -152,8 +177,14 @@ def party_slots(gold: list[Party], pred: list[Party], g: int | None, p: int | No
     out: list[Slot] = []
     for gi, pi, _ in pairs:
         out += _compare("parties", gold[gi].name, pred[pi].name, True, g, p)
-        out += _compare("sector", gold[gi].sector.value, pred[pi].sector.value,
-                        gold[gi].sector == pred[pi].sector, g, p)
+        out += _compare(
+            "sector",
+            gold[gi].sector.value,
+            pred[pi].sector.value,
+            gold[gi].sector == pred[pi].sector,
+            g,
+            p,
+        )
     for party in _unaligned(gold, {gi for gi, _, _ in pairs}):
         out += _compare("parties", party.name, None, False, g, p)
         out += _compare("sector", party.sector.value, None, False, g, p)
@@ -173,8 +204,9 @@ def _person_only(person: Person, gold_side: bool, g: int | None, p: int | None) 
     return out
 
 
-def people_slots(gold: list[Person], pred: list[Person], g: int | None, p: int | None) -> \
-        list[Slot]:
+def people_slots(
+    gold: list[Person], pred: list[Person], g: int | None, p: int | None
+) -> list[Slot]:
     """Every person (name token F1 >= 0.8), and each person's role and title."""
     pairs = align(gold, pred, lambda a, b: thresholded(PERSON_F1)(a.name, b.name))
     out: list[Slot] = []
@@ -183,8 +215,14 @@ def people_slots(gold: list[Person], pred: list[Person], g: int | None, p: int |
         out += _compare("people", a.name, b.name, True, g, p)
         out += _compare("role", a.role.value, b.role.value, a.role == b.role, g, p)
         ta, tb = _text(a.title), _text(b.title)
-        out += _compare("person_title", ta, tb,
-                        ta is not None and tb is not None and token_f1(ta, tb) >= TITLE_F1, g, p)
+        out += _compare(
+            "person_title",
+            ta,
+            tb,
+            ta is not None and tb is not None and token_f1(ta, tb) >= TITLE_F1,
+            g,
+            p,
+        )
     for person in _unaligned(gold, {gi for gi, _, _ in pairs}):
         out += _person_only(person, True, g, p)
     for person in _unaligned(pred, {pi for _, pi, _ in pairs}):
@@ -192,17 +230,24 @@ def people_slots(gold: list[Person], pred: list[Person], g: int | None, p: int |
     return out
 
 
-def item_slots(field: str, gold: list[str], pred: list[str], g: int | None, p: int | None) -> \
-        list[Slot]:
+def item_slots(
+    field: str, gold: list[str], pred: list[str], g: int | None, p: int | None
+) -> list[Slot]:
     """Areas or `establishes`: items aligned one-to-one at token F1 >= 0.5."""
     pairs = align(gold, pred, thresholded(ITEM_F1))
     out: list[Slot] = []
     for gi, pi, _ in pairs:
         out += _compare(field, gold[gi], pred[pi], True, g, p)
-    out += [s for item in _unaligned(gold, {gi for gi, _, _ in pairs})
-            for s in _compare(field, item, None, False, g, p)]
-    out += [s for item in _unaligned(pred, {pi for _, pi, _ in pairs})
-            for s in _compare(field, None, item, False, g, p)]
+    out += [
+        s
+        for item in _unaligned(gold, {gi for gi, _, _ in pairs})
+        for s in _compare(field, item, None, False, g, p)
+    ]
+    out += [
+        s
+        for item in _unaligned(pred, {pi for _, pi, _ in pairs})
+        for s in _compare(field, None, item, False, g, p)
+    ]
     return out
 
 
@@ -210,8 +255,9 @@ def _unaligned(items: list[T], taken: set[int]) -> list[T]:
     return [item for i, item in enumerate(items) if i not in taken]
 
 
-def agreement_slots(gold: Agreement | None, pred: Agreement | None,
-                    g: int | None, p: int | None) -> list[Slot]:
+def agreement_slots(
+    gold: Agreement | None, pred: Agreement | None, g: int | None, p: int | None
+) -> list[Slot]:
     """All slots of an aligned pair, or of an agreement only one side has."""
     empty: list[Party] = []
     return [
@@ -219,8 +265,9 @@ def agreement_slots(gold: Agreement | None, pred: Agreement | None,
         *party_slots(gold.parties if gold else empty, pred.parties if pred else empty, g, p),
         *people_slots(gold.people if gold else [], pred.people if pred else [], g, p),
         *item_slots("areas", gold.areas if gold else [], pred.areas if pred else [], g, p),
-        *item_slots("establishes", gold.establishes if gold else [],
-                    pred.establishes if pred else [], g, p),
+        *item_slots(
+            "establishes", gold.establishes if gold else [], pred.establishes if pred else [], g, p
+        ),
     ]
 
 
@@ -248,8 +295,7 @@ def agreement_similarity(gold: Agreement, pred: Agreement) -> float:
     return f1 + (0.1 if gold.kind == pred.kind else 0.0) + TIE_BREAK * secondary
 
 
-def score_article(article_id: str, gold: ArticleRecord, pred: ArticleRecord | None) -> \
-        ArticleScore:
+def score_article(article_id: str, gold: ArticleRecord, pred: ArticleRecord | None) -> ArticleScore:
     """Score a prediction (None: the extraction failed, scored as empty) against gold."""
     pred = pred or ArticleRecord()
     pairs = align(gold.agreements, pred.agreements, agreement_similarity)
@@ -263,13 +309,15 @@ def score_article(article_id: str, gold: ArticleRecord, pred: ArticleRecord | No
     for pi, ag in enumerate(pred.agreements):
         if pi not in taken_p:
             slots += agreement_slots(None, ag, None, pi)
-    return ArticleScore(article_id=article_id, slots=slots,
-                        gold_agreements=len(gold.agreements),
-                        pred_agreements=len(pred.agreements),
-                        aligned=[(gi, pi) for gi, pi, _ in pairs])
+    return ArticleScore(
+        article_id=article_id,
+        slots=slots,
+        gold_agreements=len(gold.agreements),
+        pred_agreements=len(pred.agreements),
+        aligned=[(gi, pi) for gi, pi, _ in pairs],
+    )
 
 
 def count_slots(record: ArticleRecord) -> int:
     """How many slots a record fills (its slots scored against an empty prediction)."""
     return len(score_article("", record, None).slots)
-

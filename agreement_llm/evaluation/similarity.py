@@ -64,8 +64,11 @@ def align(
         return []
     matrix = np.array([[similarity(g, p) for p in pred] for g in gold], dtype=float)
     rows, cols = linear_sum_assignment(matrix, maximize=True)
-    return [(int(r), int(c), float(matrix[r, c])) for r, c in zip(rows, cols, strict=True)
-            if matrix[r, c] > 0]
+    return [
+        (int(r), int(c), float(matrix[r, c]))
+        for r, c in zip(rows, cols, strict=True)
+        if matrix[r, c] > 0
+    ]
 
 
 def thresholded(threshold: float) -> Callable[[str, str], float]:

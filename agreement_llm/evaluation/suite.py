@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,10 +41,13 @@ class VersionRun:
         """Prompt and completion tokens used on one article (all attempts)."""
         for r in self.results:
             if r.article_id == article_id:
-                attempts = r.extraction.attempts if r.extraction else \
-                    (r.error.attempts if r.error else [])
-                return (sum(a.usage.prompt_tokens for a in attempts),
-                        sum(a.usage.completion_tokens for a in attempts))
+                attempts = (
+                    r.extraction.attempts if r.extraction else (r.error.attempts if r.error else [])
+                )
+                return (
+                    sum(a.usage.prompt_tokens for a in attempts),
+                    sum(a.usage.completion_tokens for a in attempts),
+                )
         return (0, 0)
 
 
@@ -69,7 +73,8 @@ def recorded_prompts(cassettes: Path, model: str) -> list[str]:
 
 def _recorded_latency(cassettes: Path, result: RunResult, model: str) -> float | None:
     meta = cassette_path(cassettes, model, result.prompt, result.article_id).with_suffix(
-        ".meta.json")
+        ".meta.json"
+    )
     if meta.exists():
         value = json.loads(meta.read_text(encoding="utf-8")).get("latency_s")
         return float(value) if value is not None else None
@@ -78,14 +83,27 @@ def _recorded_latency(cassettes: Path, result: RunResult, model: str) -> float |
 
 def _write_meta(cassettes: Path, result: RunResult, model: str) -> None:
     meta = cassette_path(cassettes, model, result.prompt, result.article_id).with_suffix(
-        ".meta.json")
-    attempts = result.extraction.attempts if result.extraction else \
-        (result.error.attempts if result.error else [])
-    meta.write_text(json.dumps({
-        "latency_s": round(sum(a.latency_s for a in attempts), 3),
-        "attempt_latencies_s": [round(a.latency_s, 3) for a in attempts],
-        "outcome": "ok" if result.extraction else (result.error.kind if result.error else "?"),
-    }, indent=2) + "\n", encoding="utf-8")
+        ".meta.json"
+    )
+    attempts = (
+        result.extraction.attempts
+        if result.extraction
+        else (result.error.attempts if result.error else [])
+    )
+    meta.write_text(
+        json.dumps(
+            {
+                "latency_s": round(sum(a.latency_s for a in attempts), 3),
+                "attempt_latencies_s": [round(a.latency_s, 3) for a in attempts],
+                "outcome": "ok"
+                if result.extraction
+                else (result.error.kind if result.error else "?"),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def run_eval(
@@ -109,8 +127,10 @@ def run_eval(
     texts = articles_for(golds, articles_dir)
     versions = prompts or recorded_prompts(cassettes, endpoint.model)
     if not versions:
-        raise InputError(f"no cassettes for model {endpoint.model!r} under {cassettes}; name "
-                         "the prompt versions with --prompts and record them with --record")
+        raise InputError(
+            f"no cassettes for model {endpoint.model!r} under {cassettes}; name "
+            "the prompt versions with --prompts and record them with --record"
+        )
     for version in versions:
         load_prompt(version)  # an unknown version fails before any work
     runs: list[VersionRun] = []
@@ -120,8 +140,9 @@ def run_eval(
         for gold in golds:
             path = cassette_path(cassettes, endpoint.model, version, gold.article_id)
             fresh = not path.exists()
-            result = run_article(texts[gold.article_id], version, endpoint, cassettes,
-                                 record=record)
+            result = run_article(
+                texts[gold.article_id], version, endpoint, cassettes, record=record
+            )
             if fresh:
                 _write_meta(cassettes, result, endpoint.model)
             recorded = _recorded_latency(cassettes, result, endpoint.model)
@@ -131,9 +152,16 @@ def run_eval(
             if on_result:
                 on_result(result)
         by_id = {g.article_id: g for g in golds}
-        scores = [score_article(r.article_id, by_id[r.article_id].record,
-                                r.extraction.record if r.extraction else None) for r in results]
+        scores = [
+            score_article(
+                r.article_id,
+                by_id[r.article_id].record,
+                r.extraction.record if r.extraction else None,
+            )
+            for r in results
+        ]
         runs.append(VersionRun(version, results, scores, figures(scores), latency))
-    comparisons = [compare(a.prompt, a.scores, b.prompt, b.scores)
-                   for a, b in zip(runs, runs[1:], strict=False)]
+    comparisons = [
+        compare(a.prompt, a.scores, b.prompt, b.scores) for a, b in itertools.pairwise(runs)
+    ]
     return EvalRun(endpoint.model, golds, texts, runs, comparisons)

@@ -18,8 +18,10 @@ def _prf(c: Counts) -> str:
 
 def comparison_table(run: EvalRun) -> Table:
     """Per-field P/R/F1, micro, macro and detection, one column per version."""
-    table = Table(title=f"Prompt versions on {len(run.golds)} gold articles, model {run.model}",
-                  caption="cells: precision recall F1; n: gold slots of the field")
+    table = Table(
+        title=f"Prompt versions on {len(run.golds)} gold articles, model {run.model}",
+        caption="cells: precision recall F1; n: gold slots of the field",
+    )
     table.add_column("field")
     table.add_column("n", justify="right")
     for v in run.versions:
@@ -31,11 +33,18 @@ def comparison_table(run: EvalRun) -> Table:
             continue
         table.add_row(name, str(gold_slots), *(_prf(v.figures.fields[name]) for v in run.versions))
     table.add_section()
-    table.add_row("micro", str(first.micro.tp + first.micro.fn),
-                  *(_prf(v.figures.micro) for v in run.versions), style="bold")
+    table.add_row(
+        "micro",
+        str(first.micro.tp + first.micro.fn),
+        *(_prf(v.figures.micro) for v in run.versions),
+        style="bold",
+    )
     table.add_row("macro F1", "", *(f"{v.figures.macro_f1:.3f}" for v in run.versions))
-    table.add_row("detection", str(first.detection.tp + first.detection.fn),
-                  *(_prf(v.figures.detection) for v in run.versions))
+    table.add_row(
+        "detection",
+        str(first.detection.tp + first.detection.fn),
+        *(_prf(v.figures.detection) for v in run.versions),
+    )
     table.add_row("failed extractions", "", *(str(len(v.failures)) for v in run.versions))
     return table
 
@@ -53,8 +62,11 @@ def cost_table(run: EvalRun) -> Table:
         for v in run.versions:
             tin, tout = v.tokens(gold.article_id)
             lat = v.latency_s.get(gold.article_id)
-            cells += [f"{tin}/{tout}", "-" if lat is None else f"{lat:.0f}",
-                      f"{v.figures.per_article_f1[gold.article_id]:.2f}"]
+            cells += [
+                f"{tin}/{tout}",
+                "-" if lat is None else f"{lat:.0f}",
+                f"{v.figures.per_article_f1[gold.article_id]:.2f}",
+            ]
         table.add_row(gold.article_id, *cells)
     return table
 

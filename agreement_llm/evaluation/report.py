@@ -1,0 +1,178 @@
+"""The eval's files: `report.json` (every figure) and a self-contained `report.html`."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from agreement_llm.evaluation.scoring import FIELDS
+from agreement_llm.evaluation.suite import EvalRun, VersionRun
+from agreement_llm.grounding import ground
+from agreement_llm.highlight import highlight
+
+__all__ = ["report_data", "write_reports"]
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}
+th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.article{white-space:pre-wrap;border:1px solid #ddd;padding:1em;background:#fafafa;
+font-size:0.9em;max-height:30em;overflow:auto}
+mark.exact{background:#c8f0c8}mark.fuzzy{background:#f5e6a8}mark.gold{background:none;
+border-bottom:2px solid #3a6ee8}
+.tp{color:#176117}.fn{color:#b00020;font-weight:bold}.fp{color:#c05800;font-weight:bold}
+.fp\\+fn{color:#8a2be2;font-weight:bold}details{margin:0.6em 0}summary{cursor:pointer}
+.legend span{margin-right:1em}
+"""
+_LABEL = {"tp": "match", "fn": "missed", "fp": "hallucinated", "fp+fn": "wrong"}
+
+
+def _version_data(v: VersionRun) -> dict[str, Any]:
+    f = v.figures
+    articles: dict[str, Any] = {}
+    for result, score in zip(v.results, v.scores, strict=True):
+        tokens_in, tokens_out = v.tokens(result.article_id)
+        articles[result.article_id] = {
+            "f1": score.f1,
+            "error": str(result.error) if result.error else None,
+            "error_kind": result.error.kind if result.error else None,
+            "prompt_tokens": tokens_in,
+            "completion_tokens": tokens_out,
+            "recorded_latency_s": v.latency_s.get(result.article_id),
+            "record": result.extraction.record.model_dump(mode="json")
+            if result.extraction
+            else None,
+            "grounding": result.extraction.grounding.model_dump(mode="json")
+            if result.extraction
+            else None,
+            "slots": [s.model_dump(mode="json") for s in score.slots],
+        }
+    return {
+        "prompt": v.prompt,
+        "fields": {name: f.fields[name].summary() for name in FIELDS},
+        "micro": f.micro.summary(),
+        "macro_f1": f.macro_f1,
+        "detection": f.detection.summary(),
+        "failed_extractions": len(v.failures),
+        "articles": articles,
+    }
+
+
+def report_data(run: EvalRun) -> dict[str, Any]:
+    """Every figure of the run as plain JSON data."""
+    return {
+        "model": run.model,
+        "articles": [g.article_id for g in run.golds],
+        "versions": [_version_data(v) for v in run.versions],
+        "comparisons": [c.model_dump() for c in run.comparisons],
+    }
+
+
+def _prf(c: dict[str, float | int]) -> str:
+    return "".join(f'<td class="num">{c[k]:.2f}</td>' for k in ("precision", "recall", "f1"))
+
+
+def _comparison_html(data: dict[str, Any]) -> str:
+    versions = data["versions"]
+    head = "".join(f'<th colspan="3">{html.escape(v["prompt"])}</th>' for v in versions)
+    sub = "<th>P</th><th>R</th><th>F1</th>" * len(versions)
+    rows = []
+    for name in [*FIELDS, "micro", "detection"]:
+        cells = "".join(_prf(v["fields"][name] if name in FIELDS else v[name]) for v in versions)
+        rows.append(f"<tr><td>{name}</td>{cells}</tr>")
+    macro = "".join(f'<td class="num" colspan="3">{v["macro_f1"]:.3f}</td>' for v in versions)
+    failed = "".join(
+        f'<td class="num" colspan="3">{v["failed_extractions"]}</td>' for v in versions
+    )
+    rows.append(f"<tr><td>macro F1</td>{macro}</tr><tr><td>failed extractions</td>{failed}</tr>")
+    comps = "".join(
+        f"<p>micro F1 {html.escape(c['newer'])} - {html.escape(c['older'])}: "
+        f"<b>{c['difference']:+.3f}</b> (95% paired bootstrap CI {c['low']:+.3f} to "
+        f"{c['high']:+.3f}, {c['resamples']} resamples over {c['articles']} articles); "
+        f"{html.escape(c['newer'])} worse in {c['share_worse']:.1%} of resamples</p>"
+        for c in data["comparisons"]
+    )
+    return (
+        f'<table id="comparison"><tr><th rowspan="2">field</th>{head}</tr><tr>{sub}</tr>'
+        f"{''.join(rows)}</table>{comps}"
+    )
+
+
+def _slot_table(slots: list[dict[str, Any]]) -> str:
+    rows = "".join(
+        f'<tr class="{s["outcome"]}"><td>{html.escape(s["field"])}</td>'
+        f"<td>{html.escape(str(s['gold'] or ''))}</td><td>{html.escape(str(s['pred'] or ''))}</td>"
+        f'<td class="{s["outcome"]}">{_LABEL[s["outcome"]]}</td></tr>'
+        for s in slots
+    )
+    return (
+        "<table><tr><th>field</th><th>gold</th><th>predicted</th><th>outcome</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _article_html(run: EvalRun, data: dict[str, Any], article_id: str) -> str:
+    text = run.articles[article_id].text
+    gold = next(g for g in run.golds if g.article_id == article_id)
+    parts = [
+        f"<details><summary><b>{html.escape(article_id)}</b> — F1 "
+        + ", ".join(
+            f"{v['prompt']} {v['articles'][article_id]['f1']:.2f}" for v in data["versions"]
+        )
+        + "</summary>",
+        "<h4>Gold values in the article</h4>",
+        f'<div class="article">{highlight(text, ground(gold.record, text).spans, "gold")}</div>',
+    ]
+    for vrun, v in zip(run.versions, data["versions"], strict=True):
+        art = v["articles"][article_id]
+        result = next(r for r in vrun.results if r.article_id == article_id)
+        parts.append(f"<h4>{html.escape(v['prompt'])}</h4>")
+        if result.extraction is not None:
+            spans = result.extraction.grounding.spans
+            missing = [s for s in spans if s.status.value == "not_found"]
+            parts.append(f'<div class="article">{highlight(text, spans)}</div>')
+            if missing:
+                parts.append(
+                    "<p>Predicted values not in the article: "
+                    + "; ".join(
+                        f"<code>{html.escape(s.path)}</code> = {html.escape(s.value)}"
+                        for s in missing
+                    )
+                    + "</p>"
+                )
+        else:
+            parts.append(f'<p class="fn">extraction failed: {html.escape(art["error"] or "")}</p>')
+        parts.append(_slot_table(art["slots"]))
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def render_html(run: EvalRun, data: dict[str, Any]) -> str:
+    """The self-contained HTML report."""
+    articles = "".join(_article_html(run, data, g.article_id) for g in run.golds)
+    legend = (
+        '<p class="legend"><span><mark class="gold">gold value</mark></span>'
+        '<span><mark class="exact">predicted, found exactly</mark></span>'
+        '<span><mark class="fuzzy">predicted, found fuzzily</mark></span>'
+        '<span class="fn">missed</span><span class="fp">hallucinated</span>'
+        '<span class="fp+fn">wrong</span></p>'
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agreement-llm '
+        f"eval: {html.escape(run.model)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>agreement-llm eval</h1><p>Model <b>{html.escape(run.model)}</b>, "
+        f"{len(run.golds)} gold articles.</p><h2>Comparison</h2>{_comparison_html(data)}"
+        f"<h2>Articles</h2>{legend}{articles}</body></html>"
+    )
+
+
+def write_reports(run: EvalRun, out_dir: Path) -> list[Path]:
+    """Write `report.json` and `report.html` into `out_dir`; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = report_data(run)
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(run, data), encoding="utf-8")
+    return [json_path, html_path]

@@ -1,0 +1,102 @@
+"""The command line: every command through click's CliRunner; user errors are one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from agreement_llm.cli import main
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_prompts_lists_versions_with_hash_and_description() -> None:
+    code, out = _run("prompts")
+    assert code == 0
+    first = out.splitlines()[0].split("\t")
+    assert first[0] == "v1"
+    assert len(first[2]) == 12
+    assert "baseline" in first[3]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "article text is empty"),
+        (b"   \n", "only white space"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file, not text"),
+        (b"caf\xe9 au lait", "not UTF-8 text (byte 3)"),
+    ],
+)
+def test_bad_files_are_one_clear_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    code, out = _run("extract", str(path), "--base-url", "http://127.0.0.1:9/v1")
+    assert code == 1
+    assert message in out
+    assert "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    code, out = _run("extract", str(tmp_path / "nope.txt"))
+    assert code == 1
+    assert "nope.txt: no such file" in out
+
+
+def test_no_key_for_openai_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Two firms signed an MoU.")
+    code, out = _run("extract", str(path))
+    assert code == 1
+    assert out.strip() == (
+        "Error: no API key: set OPENAI_API_KEY, pass api_key=..., or point "
+        "OPENAI_BASE_URL at another server (or use --local for the bundled "
+        "model)"
+    )
+
+
+def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Two firms signed an MoU.")
+    code, out = _run(
+        "extract", str(path), "--base-url", "http://127.0.0.1:9/v1", "--server", "llama_cpp"
+    )
+    assert code == 1
+    assert "extraction failed (transient)" in out
+    assert "APIConnectionError" in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_unknown_prompt_version(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Two firms signed an MoU.")
+    code, out = _run("extract", str(path), "--prompt", "v42", "--base-url", "http://127.0.0.1:9/v1")
+    assert code == 1
+    assert "unknown prompt version 'v42'" in out
+
+
+def test_eval_names_a_missing_cassette_and_the_command_to_record_it(tmp_path: Path) -> None:
+    code, out = _run(
+        "eval", "--prompts", "v1", "--articles", "seed_01", "--cassettes", str(tmp_path)
+    )
+    assert code == 1
+    assert "missing cassette" in out
+    assert "agreement-llm eval --prompts v1 --articles seed_01 --record" in out
+
+
+def test_eval_with_no_cassettes_at_all(tmp_path: Path) -> None:
+    code, out = _run("eval", "--cassettes", str(tmp_path))
+    assert code == 1
+    assert "no cassettes for model" in out
+
+
+def test_eval_rejects_versions_without_the_flag() -> None:
+    code, out = _run("eval", "v1")
+    assert code == 2
+    assert "name prompt versions after --prompts" in out

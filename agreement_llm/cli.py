@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from agreement_llm.articles import read_article
+from agreement_llm.articles import Article, read_article
 from agreement_llm.config import LOCAL_PORT, Endpoint, local_endpoint, resolve_endpoint
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.extract import extract_with_details
@@ -44,50 +44,80 @@ def _endpoint(
     return resolve_endpoint(model=model, base_url=base_url, server=server)
 
 
+def _gather(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not found:
+                raise click.ClickException(f"{path}: no .txt articles in this folder")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 @main.command("extract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prompt", help="Prompt version (default: the newest).")
 @click.option("--model", help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini).")
 @click.option("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL).")
-@click.option(
-    "--server",
-    type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
-    help="Server kind, which decides the structured-output request.",
-)
+@click.option("--server", type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
+              help="Server kind, which decides the structured-output request.")  # fmt: skip
 @click.option("--local", is_flag=True, help="Use the bundled local model (starts it if needed).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "jsonl"]),
-    default="json",
-    show_default=True,
-    help="json: one pretty record per file; jsonl: one line each.",
-)
-@click.option("--details", is_flag=True, help="Print the trace (usage, attempts, grounding) too.")
-def extract_cmd(
-    files: tuple[Path, ...],
-    prompt: str | None,
-    model: str | None,
-    base_url: str | None,
-    server: str | None,
-    local: bool,
-    port: int,
-    fmt: str,
-    details: bool,
-) -> None:
-    """Extract the agreements of each article FILE and print them as JSON."""
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json",
+              show_default=True, help="Without --out: json, one pretty record per file; "
+              "jsonl, one line each.")  # fmt: skip
+@click.option("--details", is_flag=True, help="Without --out: print the trace too.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Stream results to this file and resume from it (.jsonl; with .parquet or "
+              ".csv the JSONL goes beside it and the tables are written at the end).")  # fmt: skip
+@click.option("--concurrency", default=8, show_default=True, help="Requests in flight.")
+@click.option("--rpm", type=float, help="At most this many requests per minute.")
+@click.option("--tpm", type=float, help="At most this many tokens per minute.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+def extract_cmd(paths: tuple[Path, ...], prompt: str | None, model: str | None,
+                base_url: str | None, server: str | None, local: bool, port: int, fmt: str,
+                details: bool, out: Path | None, concurrency: int, rpm: float | None,
+                tpm: float | None, no_cache: bool) -> None:  # fmt: skip
+    """Extract the agreements of each article file (folders: every .txt inside)."""
     with user_errors():
-        articles = [read_article(f) for f in files]
+        articles = [read_article(f) for f in _gather(paths)]
         endpoint = _endpoint(model, base_url, server, local, port)
+        if out is not None:
+            _extract_batch(articles, prompt, endpoint, out, concurrency, rpm, tpm, no_cache)
+            return
         for article in articles:
             result = extract_with_details(article.text, prompt=prompt, endpoint=endpoint)
             payload = (
-                result.model_dump(mode="json") if details else result.record.model_dump(mode="json")
+                {"article_id": article.article_id, **result.model_dump(mode="json")}
+                if details
+                else result.record.model_dump(mode="json")
             )
-            payload = {"article_id": article.article_id, **payload} if details else payload
             indent = 2 if fmt == "json" else None
             click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
+
+
+def _extract_batch(articles: list[Article], prompt: str | None, endpoint: Endpoint, out: Path,
+                   concurrency: int, rpm: float | None, tpm: float | None,
+                   no_cache: bool) -> None:  # fmt: skip
+    from agreement_llm.batch import BatchOptions, extract_many
+    from agreement_llm.frames import to_frames
+
+    frames_path = out if out.suffix.lower() in (".parquet", ".csv") else None
+    store = out.with_suffix(".jsonl") if frames_path else out
+    options = BatchOptions(concurrency=concurrency, requests_per_minute=rpm,
+                           tokens_per_minute=tpm, out=store, cache=not no_cache,
+                           progress=True)  # fmt: skip
+    result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
+    click.echo(str(result.summary), err=True)
+    click.echo(f"results: {store}", err=True)
+    if frames_path is not None:
+        written = to_frames(result.rows).write(frames_path)
+        click.echo(f"tables: {', '.join(str(p) for p in written)}", err=True)
+    if result.failed:
+        sys.exit(1)
 
 
 @main.command("prompts")

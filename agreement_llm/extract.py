@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 import openai
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind, resolve_endpoint
 from agreement_llm.dates import DateChange, apply_date_rules
@@ -45,6 +45,12 @@ class Extraction(BaseModel):
     latency_s: float
     grounding: GroundingReport
     date_changes: list[DateChange]
+    article_text: str | None = Field(default=None, exclude=True, repr=False)
+
+    def _repr_html_(self) -> str:
+        from agreement_llm.display import extraction_html
+
+        return extraction_html(self, self.article_text)
 
     @property
     def usage(self) -> Usage:
@@ -116,6 +122,7 @@ def _finish(
         latency_s=latency,
         grounding=ground(record, job.text),
         date_changes=changes,
+        article_text=job.text,
     )
 
 

@@ -253,7 +253,11 @@ async def acall_model(
 ) -> tuple[ArticleRecord, list[Attempt]]:
     """The async twin of `call_model`."""
     create = _AsyncCreate(client, endpoint, prompt, policy)
-    patched = instructor.patch(create=create, mode=instructor_mode(endpoint.style))
+
+    async def create_fn(**kwargs: Any) -> ChatCompletion:  # instructor checks for a coroutine
+        return await create(**kwargs)
+
+    patched = instructor.patch(create=create_fn, mode=instructor_mode(endpoint.style))
     try:
         record: ArticleRecord = await patched(**create.request(messages))
     except Exception as exc:

@@ -168,3 +168,8 @@ class ArticleRecord(_Strict):
 
     published_on: PartialDate | None = None
     agreements: list[Agreement] = Field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        from agreement_llm.display import record_html
+
+        return record_html(self)

@@ -1,0 +1,195 @@
+"""Extracting many articles: concurrent, rate-limited, cached, streamed to a resumable file."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openai
+
+from agreement_llm.articles import Article
+from agreement_llm.cache import ResultCache
+from agreement_llm.config import Endpoint, resolve_endpoint
+from agreement_llm.errors import InputError
+from agreement_llm.extract import aextract_with_details, text_sha256
+from agreement_llm.limits import estimate_tokens
+from agreement_llm.llm import build_async_client
+from agreement_llm.progress import BatchProgress, BatchSummary
+from agreement_llm.prompts import load_prompt
+from agreement_llm.ratelimit import RateLimiter
+from agreement_llm.results import ResultRow, ResultStore
+from agreement_llm.retry import RetryPolicy
+
+__all__ = ["BatchOptions", "BatchResult", "aextract_many", "extract_many"]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs.
+
+    `concurrency` bounds the requests in flight; `requests_per_minute` and
+    `tokens_per_minute` cap the pace (None: no cap). `out` is the JSONL file results stream to
+    (and resume from). `cache` is on by default (`False` turns it off, or give a
+    `ResultCache` of your own). `progress` shows a live bar.
+    """
+
+    concurrency: int = 8
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    out: Path | None = None
+    cache: bool | ResultCache = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    progress: bool = False
+
+
+@dataclass
+class BatchResult:
+    """Every article's row (in input order) and the summary of the run."""
+
+    rows: list[ResultRow]
+    summary: BatchSummary
+
+    @property
+    def failed(self) -> list[ResultRow]:
+        """The rows that ended in an error."""
+        return [r for r in self.rows if r.status == "error"]
+
+
+ArticleInput = Article | str
+
+
+def _articles(items: Iterable[ArticleInput]) -> list[Article]:
+    out: list[Article] = []
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            item = Article(article_id=text_sha256(item)[:16], text=item)
+        if item.article_id in seen:
+            raise InputError(f"article id {item.article_id!r} appears twice in the input")
+        seen.add(item.article_id)
+        out.append(item)
+    return out
+
+
+async def aextract_many(
+    articles: Iterable[ArticleInput],
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    options: BatchOptions | None = None,
+    on_row: Callable[[ResultRow], None] | None = None,
+) -> BatchResult:
+    """Extract every article concurrently; every article ends as a record or an error row.
+
+    Articles are `Article`s or plain strings (their id: the text's hash). With `options.out`,
+    rows stream to that JSONL file as they finish, and articles already done there with the
+    same prompt version and model are skipped (failed ones are retried).
+    """
+    opts = options or BatchOptions()
+    if opts.concurrency < 1:
+        raise InputError(f"concurrency must be at least 1, not {opts.concurrency}")
+    items = _articles(articles)
+    chosen = load_prompt(prompt)
+    ep = endpoint or resolve_endpoint(model=model)
+    if model is not None:
+        ep = ep.with_model(model)
+    cache = opts.cache if isinstance(opts.cache, ResultCache) else \
+        (ResultCache() if opts.cache else None)  # fmt: skip
+    store = ResultStore(opts.out) if opts.out else None
+    done = store.start() if store else {}
+    http = client or build_async_client(ep)
+    limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
+    budget = chosen.manifest.settings.max_tokens
+    rows: dict[str, ResultRow] = {}
+    summary = BatchSummary(articles=len(items))
+    start = time.perf_counter()
+    pending: asyncio.Queue[tuple[Article, str]] = asyncio.Queue()
+    for article in items:
+        sha = text_sha256(article.text)
+        prior = done.get((article.article_id, sha, chosen.id, ep.model))
+        if prior is not None:
+            rows[article.article_id] = prior
+            summary.skipped += 1
+        else:
+            pending.put_nowait((article, sha))
+
+    async def one(article: Article, sha: str) -> ResultRow:
+        key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            return ResultRow(article_id=article.article_id, text_sha256=sha,
+                             prompt_version=chosen.id, model=ep.model, status="ok",
+                             extraction=hit, cached=True)  # fmt: skip
+        try:
+            await limiter.acquire(estimate_tokens(article.text) + budget)
+            extraction = await aextract_with_details(
+                article.text, prompt=chosen.id, endpoint=ep, client=http, retry=opts.retry
+            )
+        except Exception as exc:  # every article ends as a row, whatever went wrong
+            return ResultRow.failure(article.article_id, sha, chosen.id, ep.model, exc)
+        if cache:
+            cache.put(key, extraction)
+        return ResultRow(article_id=article.article_id, text_sha256=sha,
+                         prompt_version=chosen.id, model=ep.model, status="ok",
+                         extraction=extraction)  # fmt: skip
+
+    with BatchProgress(pending.qsize(), enabled=opts.progress) as bar:
+
+        async def worker() -> None:
+            while True:
+                try:
+                    article, sha = pending.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                row = await one(article, sha)
+                if store:
+                    store.append(row)
+                rows[article.article_id] = row
+                summary.add(row)
+                bar.advance(row)
+                if on_row:
+                    on_row(row)
+
+        await asyncio.gather(*(worker() for _ in range(min(opts.concurrency, len(items)) or 1)))
+    summary.wall_s = time.perf_counter() - start
+    return BatchResult([rows[a.article_id] for a in items], summary)
+
+
+def extract_many(
+    articles: Iterable[ArticleInput],
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    options: BatchOptions | None = None,
+    on_row: Callable[[ResultRow], None] | None = None,
+) -> BatchResult:
+    """Extract every article concurrently (see `aextract_many`); works inside notebooks too."""
+    coro = aextract_many(
+        articles, prompt=prompt, model=model, endpoint=endpoint, options=options, on_row=on_row
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # A loop is already running (a notebook): run the batch on its own loop in a thread.
+    box: list[BatchResult | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(asyncio.run(coro))
+        except BaseException as exc:  # handed back to the caller's thread
+            box.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]

@@ -1,0 +1,126 @@
+"""Batch results: one JSON line per article, streamed as extractions finish, resumable.
+
+A line is a `ResultRow`: the article id and text hash, the prompt version and model, and
+either the extraction (record, usage, grounding) or the error. Running again over the same
+file skips articles already done with the same prompt version and model, and retries the
+failed ones; the file is rewritten once at the start so that every article appears once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agreement_llm.errors import ExtractionError, InputError
+from agreement_llm.extract import Extraction
+from agreement_llm.usage import Attempt
+
+__all__ = ["ErrorInfo", "ResultRow", "ResultStore"]
+
+
+class ErrorInfo(BaseModel):
+    """Why an article has no record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    message: str
+    attempts: list[Attempt] = Field(default_factory=list)
+
+
+class ResultRow(BaseModel):
+    """One article's outcome in a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str
+    text_sha256: str
+    prompt_version: str
+    model: str
+    status: Literal["ok", "error"]
+    extraction: Extraction | None = None
+    error: ErrorInfo | None = None
+    cached: bool = False
+    finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What identifies the work: article, text, prompt version, model."""
+        return (self.article_id, self.text_sha256, self.prompt_version, self.model)
+
+    @classmethod
+    def failure(cls, article_id: str, text_sha: str, prompt: str, model: str,
+                exc: Exception) -> ResultRow:  # fmt: skip
+        """The row of an article whose extraction failed."""
+        if isinstance(exc, ExtractionError):
+            info = ErrorInfo(kind=exc.kind, message=str(exc), attempts=exc.attempts)
+        elif isinstance(exc, InputError):
+            info = ErrorInfo(kind="input", message=str(exc))
+        else:
+            info = ErrorInfo(kind="internal", message=f"{type(exc).__name__}: {exc}")
+        return cls(article_id=article_id, text_sha256=text_sha, prompt_version=prompt,
+                   model=model, status="error", error=info)  # fmt: skip
+
+
+class ResultStore:
+    """A JSONL file of result rows, appended one whole line per write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.dropped = 0  # lines that could not be read (a write cut off by a kill)
+
+    def load(self) -> dict[tuple[str, str, str, str], ResultRow]:
+        """The rows in the file, the last one winning for each key."""
+        rows: dict[tuple[str, str, str, str], ResultRow] = {}
+        if not self.path.exists():
+            return rows
+        with self.path.open(encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    row = ResultRow.model_validate_json(line)
+                except ValidationError:
+                    self.dropped += 1
+                    continue
+                rows[row.key] = row
+        return rows
+
+    def start(self) -> dict[tuple[str, str, str, str], ResultRow]:
+        """Keep the finished rows, drop failed and cut-off ones; return the finished rows."""
+        done = {k: r for k, r in self.load().items() if r.status == "ok"}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for row in done.values():
+                f.write(row.model_dump_json() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        return done
+
+    def append(self, row: ResultRow) -> None:
+        """Append one row as one write, flushed to the operating system."""
+        data = (row.model_dump_json() + "\n").encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+
+def read_results(path: Path) -> list[ResultRow]:
+    """The rows of a results file (last one per key), for analysis."""
+    if not path.exists():
+        raise InputError(f"{path}: no such results file")
+    return list(ResultStore(path).load().values())
+
+
+def dump_json(rows: list[ResultRow]) -> str:
+    """Rows as a JSON array (for small result sets)."""
+    return json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False)

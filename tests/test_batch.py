@@ -1,0 +1,196 @@
+"""extract_many: every article ends as a row, results stream and resume, the cache saves
+tokens, frames are tidy. The server is a scripted transport (synthetic answers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from agreement_llm.articles import Article
+from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extract_many
+from agreement_llm.cache import ResultCache
+from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.frames import to_frames
+from agreement_llm.ratelimit import _Bucket
+from agreement_llm.results import ResultStore
+from agreement_llm.retry import RetryPolicy
+from tests.fakes import VALID, completion
+
+ENDPOINT = Endpoint(model="test-model", kind=ServerKind.llama_cpp,
+                    style=OutputStyle.json_object_schema, base_url="http://127.0.0.1:1/v1",
+                    api_key="sk-test-FAKEKEY0123456789")  # fmt: skip
+FAST = RetryPolicy(transient_attempts=2, reasks=0, initial_wait=0.0, jitter=0.0)
+
+
+class Server:
+    """Answers VALID, or 400 for articles that contain FAIL; counts requests per article."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.fail = True
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        user = body["messages"][-1]["content"]
+        self.seen.append(user)
+        if self.fail and "FAIL" in user:
+            return httpx.Response(400, json={"error": {"message": "bad request"}})
+        return completion(VALID)
+
+    def client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(api_key="sk-test-FAKEKEY0123456789",
+                                  base_url="http://127.0.0.1:1/v1", max_retries=0,
+                                  http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)))  # fmt: skip
+
+
+def _articles(n: int, fail: set[int] | None = None) -> list[Article]:
+    return [Article(f"a{i}", f"Article {i}: A Corp and B City signed an MoU."
+                    + (" FAIL" if i in (fail or set()) else "")) for i in range(n)]  # fmt: skip
+
+
+async def _run(server: Server, articles: list[Article], **kw: object) -> BatchResult:
+    options = BatchOptions(concurrency=3, retry=FAST, **kw)  # type: ignore[arg-type]
+    return await aextract_many(articles, prompt="v1", endpoint=ENDPOINT, client=server.client(),
+                               options=options)  # fmt: skip
+
+
+def test_every_article_ends_as_a_record_or_an_error(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    result = asyncio.run(_run(server, _articles(6, fail={2, 4}), out=out, cache=False))
+    rows = result.rows
+    assert [r.article_id for r in rows] == [f"a{i}" for i in range(6)]
+    assert [r.status for r in rows] == ["ok", "ok", "error", "ok", "error", "ok"]
+    assert rows[2].error.kind == "http_error"
+    lines = out.read_text().splitlines()
+    assert sorted(json.loads(line)["article_id"] for line in lines) == [f"a{i}" for i in range(6)]
+    summary = result.summary
+    assert (summary.extracted, sum(summary.failures.values())) == (4, 2)
+
+
+def test_a_second_run_retries_only_the_failures_and_writes_no_duplicate(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    articles = _articles(5, fail={1})
+    asyncio.run(_run(server, articles, out=out, cache=False))
+    assert len(server.seen) == 5
+    server.fail = False
+    server.seen.clear()
+    result = asyncio.run(_run(server, articles, out=out, cache=False))
+    assert len(server.seen) == 1 and "Article 1" in server.seen[0]
+    assert result.summary.skipped == 4
+    ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
+    assert sorted(ids) == [f"a{i}" for i in range(5)]
+    assert all(json.loads(line)["status"] == "ok" for line in out.read_text().splitlines())
+
+
+def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    articles = _articles(3)
+    asyncio.run(_run(server, articles[:2], out=out, cache=False))
+    with out.open("a") as f:
+        f.write('{"article_id": "a2", "text_sha')  # the process died mid-write
+    store = ResultStore(out)
+    assert len(store.load()) == 2 and store.dropped == 1
+    server.seen.clear()
+    asyncio.run(_run(server, articles, out=out, cache=False))
+    assert len(server.seen) == 1
+    ids = sorted(json.loads(line)["article_id"] for line in out.read_text().splitlines())
+    assert ids == ["a0", "a1", "a2"]
+
+
+def test_changing_the_prompt_version_redoes_the_work(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    articles = _articles(2)
+    asyncio.run(_run(server, articles, out=out, cache=False))
+    server.seen.clear()
+    options = BatchOptions(concurrency=2, retry=FAST, out=out, cache=False)
+    asyncio.run(aextract_many(articles, prompt="v2", endpoint=ENDPOINT, client=server.client(),
+                              options=options))  # fmt: skip
+    assert len(server.seen) == 2
+
+
+def test_the_cache_saves_every_token_the_second_time(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    cache = ResultCache(tmp_path / "cache")
+    first = asyncio.run(_run(server, _articles(3), cache=cache))
+    assert len(server.seen) == 3
+    server.seen.clear()
+    second = asyncio.run(_run(server, _articles(3), cache=cache))
+    assert server.seen == []
+    assert all(r.cached for r in second.rows)
+    assert second.summary.prompt_tokens == 0
+    records = [[r.extraction.record.model_dump() for r in run.rows] for run in (first, second)]
+    assert records[0] == records[1]
+
+
+def test_cache_off_asks_again(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    asyncio.run(_run(server, _articles(2), cache=False))
+    asyncio.run(_run(server, _articles(2), cache=False))
+    assert len(server.seen) == 4
+
+
+def test_extract_many_sync_and_plain_strings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = Server()
+    monkeypatch.setattr("agreement_llm.batch.build_async_client", lambda ep: server.client())
+    result = extract_many(["A Corp and B City signed an MoU.", "A and B signed an MoU."],
+                          prompt="v1", endpoint=ENDPOINT,
+                          options=BatchOptions(cache=False, retry=FAST))  # fmt: skip
+    assert [r.status for r in result.rows] == ["ok", "ok"]
+    assert len(result.rows[0].article_id) == 16
+
+
+def test_duplicate_ids_are_refused() -> None:
+    from agreement_llm.errors import InputError
+
+    with pytest.raises(InputError, match="article id 'x' appears twice"):
+        extract_many([Article("x", "t"), Article("x", "u")], endpoint=ENDPOINT)
+
+
+def test_frames_are_tidy_and_join_by_ids(tmp_path: Path) -> None:
+    import asyncio
+
+    server = Server()
+    result = asyncio.run(_run(server, _articles(3, fail={1}), cache=False))
+    frames = to_frames(result.rows)
+    assert list(frames.agreements["agreement_id"]) == ["a0#0", "a2#0"]
+    assert len(frames.parties) == 4
+    assert set(frames.parties["agreement_id"]) <= set(frames.agreements["agreement_id"])
+    assert list(frames.agreements["kind"]) == ["memorandum_of_understanding"] * 2
+    written = frames.write(tmp_path / "out.parquet")
+    assert [p.name for p in written] == ["out_agreements.parquet", "out_parties.parquet",
+                                         "out_people.parquet"]  # fmt: skip
+    csv = frames.write(tmp_path / "out.csv")
+    assert csv[1].read_text().splitlines()[0].startswith("agreement_id,article_id,party_index")
+
+
+def test_token_bucket_waits_for_what_the_minute_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("agreement_llm.ratelimit.time.monotonic", lambda: now[0])
+    bucket = _Bucket(per_minute=120)  # 2 per second, bursts of 120
+    assert bucket.wait_for(120) == 0.0
+    bucket.take(120)
+    assert bucket.wait_for(1) == pytest.approx(0.5)
+    now[0] += 0.5
+    assert bucket.wait_for(1) == pytest.approx(0.0)

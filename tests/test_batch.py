@@ -42,9 +42,11 @@ class Server:
         return completion(VALID)
 
     def client(self) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(api_key="sk-test-FAKEKEY0123456789",
-                                  base_url="http://127.0.0.1:1/v1", max_retries=0,
-                                  http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)))  # fmt: skip
+        transport = httpx.MockTransport(self)
+        return openai.AsyncOpenAI(
+            api_key="sk-test-FAKEKEY0123456789", base_url="http://127.0.0.1:1/v1",
+            max_retries=0, http_client=httpx.AsyncClient(transport=transport),
+        )  # fmt: skip
 
 
 def _articles(n: int, fail: set[int] | None = None) -> list[Article]:
@@ -67,6 +69,7 @@ def test_every_article_ends_as_a_record_or_an_error(tmp_path: Path) -> None:
     rows = result.rows
     assert [r.article_id for r in rows] == [f"a{i}" for i in range(6)]
     assert [r.status for r in rows] == ["ok", "ok", "error", "ok", "error", "ok"]
+    assert rows[2].error is not None
     assert rows[2].error.kind == "http_error"
     lines = out.read_text().splitlines()
     assert sorted(json.loads(line)["article_id"] for line in lines) == [f"a{i}" for i in range(6)]
@@ -85,7 +88,8 @@ def test_a_second_run_retries_only_the_failures_and_writes_no_duplicate(tmp_path
     server.fail = False
     server.seen.clear()
     result = asyncio.run(_run(server, articles, out=out, cache=False))
-    assert len(server.seen) == 1 and "Article 1" in server.seen[0]
+    assert len(server.seen) == 1
+    assert "Article 1" in server.seen[0]
     assert result.summary.skipped == 4
     ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == [f"a{i}" for i in range(5)]
@@ -102,7 +106,8 @@ def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
     with out.open("a") as f:
         f.write('{"article_id": "a2", "text_sha')  # the process died mid-write
     store = ResultStore(out)
-    assert len(store.load()) == 2 and store.dropped == 1
+    assert len(store.load()) == 2
+    assert store.dropped == 1
     server.seen.clear()
     asyncio.run(_run(server, articles, out=out, cache=False))
     assert len(server.seen) == 1
@@ -136,7 +141,10 @@ def test_the_cache_saves_every_token_the_second_time(tmp_path: Path) -> None:
     assert server.seen == []
     assert all(r.cached for r in second.rows)
     assert second.summary.prompt_tokens == 0
-    records = [[r.extraction.record.model_dump() for r in run.rows] for run in (first, second)]
+    records = [
+        [r.extraction.record.model_dump() for r in run.rows if r.extraction]
+        for run in (first, second)
+    ]
     assert records[0] == records[1]
 
 

@@ -99,8 +99,11 @@ async def aextract_many(
     ep = endpoint or resolve_endpoint(model=model)
     if model is not None:
         ep = ep.with_model(model)
-    cache = opts.cache if isinstance(opts.cache, ResultCache) else \
-        (ResultCache() if opts.cache else None)  # fmt: skip
+    cache = (
+        opts.cache
+        if isinstance(opts.cache, ResultCache)
+        else (ResultCache() if opts.cache else None)
+    )
     store = ResultStore(opts.out) if opts.out else None
     done = store.start() if store else {}
     http = client or build_async_client(ep)
@@ -123,9 +126,7 @@ async def aextract_many(
         key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
         hit = cache.get(key) if cache else None
         if hit is not None:
-            return ResultRow(article_id=article.article_id, text_sha256=sha,
-                             prompt_version=chosen.id, model=ep.model, status="ok",
-                             extraction=hit, cached=True)  # fmt: skip
+            return ResultRow.success(article.article_id, hit, cached=True)
         try:
             await limiter.acquire(estimate_tokens(article.text) + budget)
             extraction = await aextract_with_details(
@@ -135,9 +136,7 @@ async def aextract_many(
             return ResultRow.failure(article.article_id, sha, chosen.id, ep.model, exc)
         if cache:
             cache.put(key, extraction)
-        return ResultRow(article_id=article.article_id, text_sha256=sha,
-                         prompt_version=chosen.id, model=ep.model, status="ok",
-                         extraction=extraction)  # fmt: skip
+        return ResultRow.success(article.article_id, extraction)
 
     with BatchProgress(pending.qsize(), enabled=opts.progress) as bar:
 
@@ -156,7 +155,12 @@ async def aextract_many(
                 if on_row:
                     on_row(row)
 
-        await asyncio.gather(*(worker() for _ in range(min(opts.concurrency, len(items)) or 1)))
+        try:
+            workers = min(opts.concurrency, len(items)) or 1
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            if client is None:  # ours: close its connections before the loop ends
+                await http.close()
     summary.wall_s = time.perf_counter() - start
     return BatchResult([rows[a.article_id] for a in items], summary)
 

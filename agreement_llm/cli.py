@@ -62,25 +62,48 @@ def _gather(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--prompt", help="Prompt version (default: the newest).")
 @click.option("--model", help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini).")
 @click.option("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL).")
-@click.option("--server", type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
-              help="Server kind, which decides the structured-output request.")  # fmt: skip
+@click.option(
+    "--server",
+    type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
+    help="Server kind, which decides the structured-output request.",
+)
 @click.option("--local", is_flag=True, help="Use the bundled local model (starts it if needed).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json",
-              show_default=True, help="Without --out: json, one pretty record per file; "
-              "jsonl, one line each.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl"]),
+    default="json",
+    show_default=True,
+    help="Without --out: json, one pretty record per file; jsonl, one line each.",
+)
 @click.option("--details", is_flag=True, help="Without --out: print the trace too.")
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Stream results to this file and resume from it (.jsonl; with .parquet or "
-              ".csv the JSONL goes beside it and the tables are written at the end).")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Stream results to this file and resume from it (.jsonl; with .parquet or "
+    ".csv the JSONL goes beside it and the tables are written at the end).",
+)
 @click.option("--concurrency", default=8, show_default=True, help="Requests in flight.")
 @click.option("--rpm", type=float, help="At most this many requests per minute.")
 @click.option("--tpm", type=float, help="At most this many tokens per minute.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-def extract_cmd(paths: tuple[Path, ...], prompt: str | None, model: str | None,
-                base_url: str | None, server: str | None, local: bool, port: int, fmt: str,
-                details: bool, out: Path | None, concurrency: int, rpm: float | None,
-                tpm: float | None, no_cache: bool) -> None:  # fmt: skip
+def extract_cmd(
+    paths: tuple[Path, ...],
+    prompt: str | None,
+    model: str | None,
+    base_url: str | None,
+    server: str | None,
+    local: bool,
+    port: int,
+    fmt: str,
+    details: bool,
+    out: Path | None,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    no_cache: bool,
+) -> None:
     """Extract the agreements of each article file (folders: every .txt inside)."""
     with user_errors():
         articles = [read_article(f) for f in _gather(paths)]
@@ -99,17 +122,29 @@ def extract_cmd(paths: tuple[Path, ...], prompt: str | None, model: str | None,
             click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
 
 
-def _extract_batch(articles: list[Article], prompt: str | None, endpoint: Endpoint, out: Path,
-                   concurrency: int, rpm: float | None, tpm: float | None,
-                   no_cache: bool) -> None:  # fmt: skip
+def _extract_batch(
+    articles: list[Article],
+    prompt: str | None,
+    endpoint: Endpoint,
+    out: Path,
+    concurrency: int,
+    rpm: float | None,
+    tpm: float | None,
+    no_cache: bool,
+) -> None:
     from agreement_llm.batch import BatchOptions, extract_many
     from agreement_llm.frames import to_frames
 
     frames_path = out if out.suffix.lower() in (".parquet", ".csv") else None
     store = out.with_suffix(".jsonl") if frames_path else out
-    options = BatchOptions(concurrency=concurrency, requests_per_minute=rpm,
-                           tokens_per_minute=tpm, out=store, cache=not no_cache,
-                           progress=True)  # fmt: skip
+    options = BatchOptions(
+        concurrency=concurrency,
+        requests_per_minute=rpm,
+        tokens_per_minute=tpm,
+        out=store,
+        cache=not no_cache,
+        progress=True,
+    )
     result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
     click.echo(str(result.summary), err=True)
     click.echo(f"results: {store}", err=True)

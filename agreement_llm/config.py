@@ -63,6 +63,9 @@ class Endpoint:
     """A resolved endpoint: where to send requests, with which model, in which style.
 
     The API key is kept out of `repr` so that it never reaches a log or a traceback.
+    `context_tokens` (when known) lets over-long articles be refused before any request;
+    `system_in_user` sends the system prompt inside the user message, for chat templates with
+    no system role (Gemma's: llama-cpp-python's `gemma` format drops system messages).
     """
 
     model: str
@@ -72,6 +75,7 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 600.0
     context_tokens: int | None = None
+    system_in_user: bool = False
 
     @property
     def label(self) -> str:
@@ -182,4 +186,5 @@ def local_endpoint(port: int = LOCAL_PORT, *, timeout: float = 1800.0) -> Endpoi
         api_key="local",
         timeout=timeout,
         context_tokens=LOCAL_CONTEXT,
+        system_in_user=True,
     )

@@ -42,14 +42,20 @@ def record_html(record: ArticleRecord) -> str:
         parties = "; ".join(f"{p.name} ({p.sector.value})" for p in ag.parties)
         people = "; ".join(f"{p.name} ({p.role.value})" for p in ag.people)
         rows = [
-            _row("kind", ag.kind.value), _row("status", ag.status.value), _row("title", ag.title),
-            _row("count", ag.count if ag.count != 1 else None), _row("parties", parties),
+            _row("kind", ag.kind.value),
+            _row("status", ag.status.value),
+            _row("title", ag.title),
+            _row("count", ag.count if ag.count != 1 else None),
+            _row("parties", parties),
             _row("signed", _date(ag.signed_on) if ag.signed_on else None),
-            _row("place", ag.place), _row("people", people), _row("areas", "; ".join(ag.areas)),
+            _row("place", ag.place),
+            _row("people", people),
+            _row("areas", "; ".join(ag.areas)),
             _row("establishes", "; ".join(ag.establishes)),
-            _row("value", ag.value.text if ag.value else None), _row("duration", ag.duration),
+            _row("value", ag.value.text if ag.value else None),
+            _row("duration", ag.duration),
             _row("evidence", ag.evidence),
-        ]  # fmt: skip
+        ]
         parts.append(f"<table><caption>agreement {i + 1}</caption>{''.join(rows)}</table>")
     return "".join(parts)
 

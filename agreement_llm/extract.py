@@ -92,23 +92,29 @@ class _Job:
 
 
 def _prepare(
-    text: str, prompt: str | None, model: str | None, endpoint: Endpoint | None,
+    text: str,
+    prompt: str | None,
+    model: str | None,
+    endpoint: Endpoint | None,
     client: openai.OpenAI | openai.AsyncOpenAI | None,
-) -> _Job:  # fmt: skip
+) -> _Job:
     check_text(text)
     chosen = load_prompt(prompt)
     ep = endpoint or _endpoint_for(client, model)
     if model is not None:
         ep = ep.with_model(model)
-    messages = chosen.render(text)
+    messages = chosen.render(text, system_in_user=ep.system_in_user)
     check_fits(messages, chosen.manifest.settings.max_tokens, ep)
     return _Job(text, chosen, ep, messages)
 
 
 def _finish(
-    job: _Job, record: ArticleRecord, attempts: list[Attempt], latency: float,
+    job: _Job,
+    record: ArticleRecord,
+    attempts: list[Attempt],
+    latency: float,
     article_date: PartialDate | None,
-) -> Extraction:  # fmt: skip
+) -> Extraction:
     record, changes = apply_date_rules(record, job.text, article_date)
     return Extraction(
         record=record,
@@ -147,10 +153,19 @@ def extract_with_details(
     """
     job = _prepare(text, prompt, model, endpoint, client)
     start = time.perf_counter()
-    record, attempts = call_model(
-        job.messages, client=client or build_client(job.endpoint), endpoint=job.endpoint,
-        prompt=job.prompt, policy=retry or RetryPolicy(),
-    )  # fmt: skip
+    own = client is None
+    http = build_client(job.endpoint) if client is None else client
+    try:
+        record, attempts = call_model(
+            job.messages,
+            client=http,
+            endpoint=job.endpoint,
+            prompt=job.prompt,
+            policy=retry or RetryPolicy(),
+        )
+    finally:
+        if own:
+            http.close()
     return _finish(job, record, attempts, time.perf_counter() - start, article_date)
 
 
@@ -167,10 +182,19 @@ async def aextract_with_details(
     """The async twin of `extract_with_details` (takes an `openai.AsyncOpenAI` client)."""
     job = _prepare(text, prompt, model, endpoint, client)
     start = time.perf_counter()
-    record, attempts = await acall_model(
-        job.messages, client=client or build_async_client(job.endpoint), endpoint=job.endpoint,
-        prompt=job.prompt, policy=retry or RetryPolicy(),
-    )  # fmt: skip
+    own = client is None
+    http = build_async_client(job.endpoint) if client is None else client
+    try:
+        record, attempts = await acall_model(
+            job.messages,
+            client=http,
+            endpoint=job.endpoint,
+            prompt=job.prompt,
+            policy=retry or RetryPolicy(),
+        )
+    finally:
+        if own:
+            await http.close()
     return _finish(job, record, attempts, time.perf_counter() - start, article_date)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,10 @@ import pandas as pd
 
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import Span
+from agreement_llm.models import ArticleRecord
 from agreement_llm.results import ResultRow
 
-__all__ = ["Frames", "to_frames"]
+__all__ = ["Frames", "records_to_frames", "to_frames"]
 
 
 @dataclass
@@ -46,52 +47,99 @@ def _status(spans: dict[str, Span], path: str) -> str | None:
     return span.status.value if span else None
 
 
+@dataclass(frozen=True)
+class _Source:
+    article_id: str
+    prompt_version: str
+    model: str
+    record: ArticleRecord
+    spans: dict[str, Span]
+
+
 def to_frames(rows: Iterable[ResultRow]) -> Frames:
     """Tidy tables of every record in `rows` (failed rows contribute nothing)."""
+    return _frames(
+        _Source(
+            row.article_id,
+            row.prompt_version,
+            row.model,
+            row.extraction.record,
+            {s.path: s for s in row.extraction.grounding.spans},
+        )
+        for row in rows
+        if row.extraction is not None
+    )
+
+
+def records_to_frames(records: Mapping[str, ArticleRecord], *, label: str = "gold") -> Frames:
+    """Tidy tables of records by article id (gold records, say); `label` fills the
+    prompt_version and model columns."""
+    return _frames(_Source(aid, label, label, rec, {}) for aid, rec in records.items())
+
+
+def _frames(sources: Iterable[_Source]) -> Frames:
     agreements: list[dict[str, Any]] = []
     parties: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
-    for row in rows:
-        if row.extraction is None:
-            continue
-        record = row.extraction.record
-        spans = {s.path: s for s in row.extraction.grounding.spans}
+    for row in sources:
+        record, spans = row.record, row.spans
         published = record.published_on
         for i, ag in enumerate(record.agreements):
             agreement_id = f"{row.article_id}#{i}"
             date = ag.signed_on
-            agreements.append({
-                "agreement_id": agreement_id, "article_id": row.article_id,
-                "prompt_version": row.prompt_version, "model": row.model,
-                "title": ag.title, "kind": ag.kind.value, "status": ag.status.value,
-                "count": ag.count,
-                "signed_year": date.year if date else None,
-                "signed_month": date.month if date else None,
-                "signed_day": date.day if date else None,
-                "published_year": published.year if published else None,
-                "place": ag.place, "areas": "; ".join(ag.areas),
-                "establishes": "; ".join(ag.establishes),
-                "value_amount": ag.value.amount if ag.value else None,
-                "value_currency": ag.value.currency if ag.value else None,
-                "value_text": ag.value.text if ag.value else None,
-                "duration": ag.duration, "evidence": ag.evidence,
-                "evidence_grounding": _status(spans, f"agreements[{i}].evidence"),
-                "parties": len(ag.parties), "people": len(ag.people),
-            })  # fmt: skip
+            agreements.append(
+                {
+                    "agreement_id": agreement_id,
+                    "article_id": row.article_id,
+                    "prompt_version": row.prompt_version,
+                    "model": row.model,
+                    "title": ag.title,
+                    "kind": ag.kind.value,
+                    "status": ag.status.value,
+                    "count": ag.count,
+                    "signed_year": date.year if date else None,
+                    "signed_month": date.month if date else None,
+                    "signed_day": date.day if date else None,
+                    "published_year": published.year if published else None,
+                    "place": ag.place,
+                    "areas": "; ".join(ag.areas),
+                    "establishes": "; ".join(ag.establishes),
+                    "value_amount": ag.value.amount if ag.value else None,
+                    "value_currency": ag.value.currency if ag.value else None,
+                    "value_text": ag.value.text if ag.value else None,
+                    "duration": ag.duration,
+                    "evidence": ag.evidence,
+                    "evidence_grounding": _status(spans, f"agreements[{i}].evidence"),
+                    "parties": len(ag.parties),
+                    "people": len(ag.people),
+                }
+            )
             for j, party in enumerate(ag.parties):
-                parties.append({
-                    "agreement_id": agreement_id, "article_id": row.article_id,
-                    "party_index": j, "name": party.name, "short_name": party.short_name,
-                    "sector": party.sector.value, "country": party.country,
-                    "grounding": _status(spans, f"agreements[{i}].parties[{j}].name"),
-                })  # fmt: skip
+                parties.append(
+                    {
+                        "agreement_id": agreement_id,
+                        "article_id": row.article_id,
+                        "party_index": j,
+                        "name": party.name,
+                        "short_name": party.short_name,
+                        "sector": party.sector.value,
+                        "country": party.country,
+                        "grounding": _status(spans, f"agreements[{i}].parties[{j}].name"),
+                    }
+                )
             for j, person in enumerate(ag.people):
-                people.append({
-                    "agreement_id": agreement_id, "article_id": row.article_id,
-                    "person_index": j, "name": person.name, "title": person.title,
-                    "organization": person.organization, "role": person.role.value,
-                    "grounding": _status(spans, f"agreements[{i}].people[{j}].name"),
-                })  # fmt: skip
+                people.append(
+                    {
+                        "agreement_id": agreement_id,
+                        "article_id": row.article_id,
+                        "person_index": j,
+                        "name": person.name,
+                        "title": person.title,
+                        "organization": person.organization,
+                        "role": person.role.value,
+                        "grounding": _status(spans, f"agreements[{i}].people[{j}].name"),
+                    }
+                )
     return Frames(
         pd.DataFrame(agreements, columns=_AGREEMENT_COLUMNS),
         pd.DataFrame(parties, columns=_PARTY_COLUMNS),
@@ -100,16 +148,47 @@ def to_frames(rows: Iterable[ResultRow]) -> Frames:
 
 
 _AGREEMENT_COLUMNS = [
-    "agreement_id", "article_id", "prompt_version", "model", "title", "kind", "status", "count",
-    "signed_year", "signed_month", "signed_day", "published_year", "place", "areas",
-    "establishes", "value_amount", "value_currency", "value_text", "duration", "evidence",
-    "evidence_grounding", "parties", "people",
-]  # fmt: skip
+    "agreement_id",
+    "article_id",
+    "prompt_version",
+    "model",
+    "title",
+    "kind",
+    "status",
+    "count",
+    "signed_year",
+    "signed_month",
+    "signed_day",
+    "published_year",
+    "place",
+    "areas",
+    "establishes",
+    "value_amount",
+    "value_currency",
+    "value_text",
+    "duration",
+    "evidence",
+    "evidence_grounding",
+    "parties",
+    "people",
+]
 _PARTY_COLUMNS = [
-    "agreement_id", "article_id", "party_index", "name", "short_name", "sector", "country",
+    "agreement_id",
+    "article_id",
+    "party_index",
+    "name",
+    "short_name",
+    "sector",
+    "country",
     "grounding",
-]  # fmt: skip
+]
 _PEOPLE_COLUMNS = [
-    "agreement_id", "article_id", "person_index", "name", "title", "organization", "role",
+    "agreement_id",
+    "article_id",
+    "person_index",
+    "name",
+    "title",
+    "organization",
+    "role",
     "grounding",
-]  # fmt: skip
+]

@@ -21,7 +21,7 @@ from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
 from agreement_llm.request import instructor_mode, shape_request
-from agreement_llm.retry import EmptyResponseError, RetryPolicy
+from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 
 __all__ = ["acall_model", "build_async_client", "build_client", "call_model"]
@@ -64,6 +64,14 @@ def _usage(completion: ChatCompletion) -> Usage:
     )
 
 
+_CLIENT_ERRORS = (
+    openai.APIStatusError,
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    ValueError,
+)
+
+
 class _Recorder:
     """What both `create` functions share: request shaping and the record of attempts."""
 
@@ -76,37 +84,59 @@ class _Recorder:
     def shape(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         settings = self.prompt.manifest.settings
         return shape_request(
-            kwargs, self.endpoint.style, max_items=settings.max_items,
+            kwargs,
+            self.endpoint.style,
+            max_items=settings.max_items,
             max_string=settings.max_string,
-        )  # fmt: skip
+        )
 
-    def failed(self, exc: Exception, start: float) -> None:
-        """Record a request that raised."""
+    def failed(self, exc: Exception, start: float) -> Exception:
+        """Record a request that raised; return the exception to raise for it."""
         outcome: AttemptOutcome = "transient"
         if isinstance(exc, openai.APIStatusError):
-            outcome = "transient" if exc.status_code >= 429 or exc.status_code == 408 else \
-                "http_error"  # fmt: skip
+            outcome = (
+                "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
+            )
             error = redact(f"HTTP {exc.status_code}: {exc.message}", self.endpoint.api_key)
-        else:
+        elif isinstance(exc, openai.APIError):
             error = type(exc).__name__
+        else:  # the body was not JSON
+            exc = BadResponseError(f"the answer was not a chat completion ({exc})")
+            outcome, error = "bad_response", str(exc)
         self.attempts.append(
-            Attempt(number=len(self.attempts) + 1, outcome=outcome,
-                    latency_s=time.perf_counter() - start, error=error)
-        )  # fmt: skip
+            Attempt(
+                number=len(self.attempts) + 1,
+                outcome=outcome,
+                latency_s=time.perf_counter() - start,
+                error=error,
+            )
+        )
+        return exc
 
     def answered(self, completion: ChatCompletion, start: float) -> ChatCompletion:
         """Record a response; raise `EmptyResponseError` when it has no choices."""
         latency, number = time.perf_counter() - start, len(self.attempts) + 1
         if not completion.choices:
             self.attempts.append(
-                Attempt(number=number, outcome="empty_response", latency_s=latency,
-                        usage=_usage(completion), error="the response has no choices")
-            )  # fmt: skip
+                Attempt(
+                    number=number,
+                    outcome="empty_response",
+                    latency_s=latency,
+                    usage=_usage(completion),
+                    error="the response has no choices",
+                )
+            )
             raise EmptyResponseError("the response has no choices")
         self.attempts.append(
-            Attempt(number=number, outcome="ok", latency_s=latency, usage=_usage(completion),
-                    raw=_raw_text(completion), finish_reason=completion.choices[0].finish_reason)
-        )  # fmt: skip
+            Attempt(
+                number=number,
+                outcome="ok",
+                latency_s=latency,
+                usage=_usage(completion),
+                raw=_raw_text(completion),
+                finish_reason=completion.choices[0].finish_reason,
+            )
+        )
         return completion
 
     def mark_last(self, outcome: AttemptOutcome, error: str) -> None:
@@ -149,10 +179,8 @@ class _SyncCreate(_Recorder):
                 start = time.perf_counter()
                 try:
                     completion: ChatCompletion = self.client.chat.completions.create(**shaped)
-                except (openai.APIStatusError, openai.APITimeoutError,
-                        openai.APIConnectionError) as exc:  # fmt: skip
-                    self.failed(exc, start)
-                    raise
+                except _CLIENT_ERRORS as exc:
+                    raise self.failed(exc, start) from None
                 return self.answered(completion, start)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
@@ -172,10 +200,8 @@ class _AsyncCreate(_Recorder):
                 start = time.perf_counter()
                 try:
                     completion: ChatCompletion = await self.client.chat.completions.create(**shaped)
-                except (openai.APIStatusError, openai.APITimeoutError,
-                        openai.APIConnectionError) as exc:  # fmt: skip
-                    self.failed(exc, start)
-                    raise
+                except _CLIENT_ERRORS as exc:
+                    raise self.failed(exc, start) from None
                 return self.answered(completion, start)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
@@ -189,7 +215,9 @@ def _translate(exc: Exception, recorder: _Recorder) -> ExtractionError | None:
     """The `ExtractionError` an exception of a call means, or None if it is not ours."""
     endpoint, key = recorder.endpoint, recorder.endpoint.api_key
     max_tokens = recorder.prompt.manifest.settings.max_tokens
-    kind: Literal["truncated", "invalid_output", "empty_response", "transient", "http_error"]
+    kind: Literal[
+        "truncated", "invalid_output", "empty_response", "bad_response", "transient", "http_error"
+    ]
     if isinstance(exc, IncompleteOutputException):
         recorder.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
         kind, detail = "truncated", f"the output was cut off at max_tokens={max_tokens}"
@@ -203,6 +231,8 @@ def _translate(exc: Exception, recorder: _Recorder) -> ExtractionError | None:
         kind, detail = "invalid_output", _first_line(exc)
     elif isinstance(exc, EmptyResponseError):
         kind, detail = "empty_response", "the server kept answering with no choices"
+    elif isinstance(exc, BadResponseError):
+        kind, detail = "bad_response", str(exc)
     elif isinstance(exc, openai.APIStatusError):
         kind = "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
         detail = f"HTTP {exc.status_code} from {endpoint.label}: {exc.message}"

@@ -70,7 +70,7 @@ class BatchProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[failed]} failed, {task.fields[tokens]} tokens"),
-            TextColumn("{task.speed_text}"),
+            TextColumn("{task.fields[speed_text]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,

@@ -60,12 +60,16 @@ class Prompt:
         """The version id, e.g. `v1`."""
         return self.manifest.id
 
-    def render(self, article: str) -> list[dict[str, str]]:
-        """The chat messages for one article."""
-        return [
-            {"role": "system", "content": self.system},
-            {"role": "user", "content": self.user.replace("{article}", article)},
-        ]
+    def render(self, article: str, *, system_in_user: bool = False) -> list[dict[str, str]]:
+        """The chat messages for one article.
+
+        With `system_in_user`, the system text opens the user message instead (for chat
+        templates without a system role, such as Gemma's).
+        """
+        user = self.user.replace("{article}", article)
+        if system_in_user:
+            return [{"role": "user", "content": f"{self.system.rstrip()}\n\n{user}"}]
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
 
 def prompts_dir() -> Path:

@@ -29,8 +29,9 @@ class _Bucket:
 class RateLimiter:
     """Waits so that requests and tokens stay within per-minute budgets (None: no limit)."""
 
-    def __init__(self, requests_per_minute: float | None = None,
-                 tokens_per_minute: float | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, requests_per_minute: float | None = None, tokens_per_minute: float | None = None
+    ) -> None:
         for name, value in (("requests", requests_per_minute), ("tokens", tokens_per_minute)):
             if value is not None and value <= 0:
                 raise ValueError(f"{name} per minute must be positive, not {value}")
@@ -44,8 +45,11 @@ class RateLimiter:
             return
         async with self._lock:
             while True:
-                waits = [b.wait_for(n) for b, n in ((self._requests, 1), (self._tokens, tokens))
-                         if b is not None]  # fmt: skip
+                waits = [
+                    b.wait_for(n)
+                    for b, n in ((self._requests, 1), (self._tokens, tokens))
+                    if b is not None
+                ]
                 delay = max(waits)
                 if delay <= 0:
                     break

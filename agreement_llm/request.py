@@ -27,16 +27,26 @@ def instructor_mode(style: OutputStyle) -> instructor.Mode:
 
 
 def limit_schema(
-    schema: dict[str, Any], max_items: int | None, max_string: int | None
+    schema: dict[str, Any],
+    max_items: int | None,
+    max_string: int | None,
+    *,
+    strip_text: bool = False,
 ) -> dict[str, Any]:
     """A copy of `schema` whose arrays hold at most `max_items` and strings `max_string` chars.
 
     Bounding the output lets a grammar-constrained server stop a small model's runaway lists.
+    With `strip_text`, descriptions and titles are dropped: a grammar does not read them, and
+    without them a recorded request does not change when a docstring does.
     """
     out = copy.deepcopy(schema)
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
+            if strip_text:
+                for key in ("description", "title"):
+                    if isinstance(node.get(key), str):
+                        del node[key]
             if node.get("type") == "array" and max_items is not None:
                 node.setdefault("maxItems", max_items)
             if (
@@ -67,7 +77,8 @@ def shape_request(
     fmt = kwargs.get("response_format")
     if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
         return kwargs
-    schema = limit_schema(fmt["json_schema"]["schema"], max_items, max_string)
+    grammar = style is OutputStyle.json_object_schema
+    schema = limit_schema(fmt["json_schema"]["schema"], max_items, max_string, strip_text=grammar)
     shaped = dict(kwargs)
     if style is OutputStyle.json_object_schema:
         shaped["response_format"] = {"type": "json_object", "schema": schema}

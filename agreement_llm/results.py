@@ -54,8 +54,22 @@ class ResultRow(BaseModel):
         return (self.article_id, self.text_sha256, self.prompt_version, self.model)
 
     @classmethod
-    def failure(cls, article_id: str, text_sha: str, prompt: str, model: str,
-                exc: Exception) -> ResultRow:  # fmt: skip
+    def success(cls, article_id: str, extraction: Extraction, *, cached: bool = False) -> ResultRow:
+        """The row of an article that was extracted."""
+        return cls(
+            article_id=article_id,
+            text_sha256=extraction.text_sha256,
+            prompt_version=extraction.prompt_version,
+            model=extraction.model,
+            status="ok",
+            extraction=extraction,
+            cached=cached,
+        )
+
+    @classmethod
+    def failure(
+        cls, article_id: str, text_sha: str, prompt: str, model: str, exc: Exception
+    ) -> ResultRow:
         """The row of an article whose extraction failed."""
         if isinstance(exc, ExtractionError):
             info = ErrorInfo(kind=exc.kind, message=str(exc), attempts=exc.attempts)
@@ -63,8 +77,14 @@ class ResultRow(BaseModel):
             info = ErrorInfo(kind="input", message=str(exc))
         else:
             info = ErrorInfo(kind="internal", message=f"{type(exc).__name__}: {exc}")
-        return cls(article_id=article_id, text_sha256=text_sha, prompt_version=prompt,
-                   model=model, status="error", error=info)  # fmt: skip
+        return cls(
+            article_id=article_id,
+            text_sha256=text_sha,
+            prompt_version=prompt,
+            model=model,
+            status="error",
+            error=info,
+        )
 
 
 class ResultStore:

@@ -28,6 +28,10 @@ class EmptyResponseError(Exception):
     """The server answered 200 with no choices."""
 
 
+class BadResponseError(Exception):
+    """The server's answer was not a chat completion at all (not JSON, say)."""
+
+
 class RetryPolicy(BaseModel):
     """How hard an extraction tries.
 
@@ -93,7 +97,7 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code >= 500 or exc.status_code == 408
-    return isinstance(exc, EmptyResponseError)
+    return isinstance(exc, EmptyResponseError | BadResponseError)
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:

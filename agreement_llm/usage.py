@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict
 __all__ = ["Attempt", "Usage"]
 
 AttemptOutcome = Literal[
-    "ok", "invalid_output", "truncated", "transient", "http_error", "empty_response"
+    "ok",
+    "invalid_output",
+    "truncated",
+    "transient",
+    "http_error",
+    "empty_response",
+    "bad_response",
 ]
 
 

@@ -20,9 +20,13 @@ from agreement_llm.results import ResultStore
 from agreement_llm.retry import RetryPolicy
 from tests.fakes import VALID, completion
 
-ENDPOINT = Endpoint(model="test-model", kind=ServerKind.llama_cpp,
-                    style=OutputStyle.json_object_schema, base_url="http://127.0.0.1:1/v1",
-                    api_key="sk-test-FAKEKEY0123456789")  # fmt: skip
+ENDPOINT = Endpoint(
+    model="test-model",
+    kind=ServerKind.llama_cpp,
+    style=OutputStyle.json_object_schema,
+    base_url="http://127.0.0.1:1/v1",
+    api_key="sk-test-FAKEKEY0123456789",
+)
 FAST = RetryPolicy(transient_attempts=2, reasks=0, initial_wait=0.0, jitter=0.0)
 
 
@@ -44,20 +48,29 @@ class Server:
     def client(self) -> openai.AsyncOpenAI:
         transport = httpx.MockTransport(self)
         return openai.AsyncOpenAI(
-            api_key="sk-test-FAKEKEY0123456789", base_url="http://127.0.0.1:1/v1",
-            max_retries=0, http_client=httpx.AsyncClient(transport=transport),
-        )  # fmt: skip
+            api_key="sk-test-FAKEKEY0123456789",
+            base_url="http://127.0.0.1:1/v1",
+            max_retries=0,
+            http_client=httpx.AsyncClient(transport=transport),
+        )
 
 
 def _articles(n: int, fail: set[int] | None = None) -> list[Article]:
-    return [Article(f"a{i}", f"Article {i}: A Corp and B City signed an MoU."
-                    + (" FAIL" if i in (fail or set()) else "")) for i in range(n)]  # fmt: skip
+    return [
+        Article(
+            f"a{i}",
+            f"Article {i}: A Corp and B City signed an MoU."
+            + (" FAIL" if i in (fail or set()) else ""),
+        )
+        for i in range(n)
+    ]
 
 
 async def _run(server: Server, articles: list[Article], **kw: object) -> BatchResult:
     options = BatchOptions(concurrency=3, retry=FAST, **kw)  # type: ignore[arg-type]
-    return await aextract_many(articles, prompt="v1", endpoint=ENDPOINT, client=server.client(),
-                               options=options)  # fmt: skip
+    return await aextract_many(
+        articles, prompt="v1", endpoint=ENDPOINT, client=server.client(), options=options
+    )
 
 
 def test_every_article_ends_as_a_record_or_an_error(tmp_path: Path) -> None:
@@ -124,8 +137,11 @@ def test_changing_the_prompt_version_redoes_the_work(tmp_path: Path) -> None:
     asyncio.run(_run(server, articles, out=out, cache=False))
     server.seen.clear()
     options = BatchOptions(concurrency=2, retry=FAST, out=out, cache=False)
-    asyncio.run(aextract_many(articles, prompt="v2", endpoint=ENDPOINT, client=server.client(),
-                              options=options))  # fmt: skip
+    asyncio.run(
+        aextract_many(
+            articles, prompt="v2", endpoint=ENDPOINT, client=server.client(), options=options
+        )
+    )
     assert len(server.seen) == 2
 
 
@@ -162,9 +178,12 @@ def test_extract_many_sync_and_plain_strings(
 ) -> None:
     server = Server()
     monkeypatch.setattr("agreement_llm.batch.build_async_client", lambda ep: server.client())
-    result = extract_many(["A Corp and B City signed an MoU.", "A and B signed an MoU."],
-                          prompt="v1", endpoint=ENDPOINT,
-                          options=BatchOptions(cache=False, retry=FAST))  # fmt: skip
+    result = extract_many(
+        ["A Corp and B City signed an MoU.", "A and B signed an MoU."],
+        prompt="v1",
+        endpoint=ENDPOINT,
+        options=BatchOptions(cache=False, retry=FAST),
+    )
     assert [r.status for r in result.rows] == ["ok", "ok"]
     assert len(result.rows[0].article_id) == 16
 
@@ -187,8 +206,11 @@ def test_frames_are_tidy_and_join_by_ids(tmp_path: Path) -> None:
     assert set(frames.parties["agreement_id"]) <= set(frames.agreements["agreement_id"])
     assert list(frames.agreements["kind"]) == ["memorandum_of_understanding"] * 2
     written = frames.write(tmp_path / "out.parquet")
-    assert [p.name for p in written] == ["out_agreements.parquet", "out_parties.parquet",
-                                         "out_people.parquet"]  # fmt: skip
+    assert [p.name for p in written] == [
+        "out_agreements.parquet",
+        "out_parties.parquet",
+        "out_people.parquet",
+    ]
     csv = frames.write(tmp_path / "out.csv")
     assert csv[1].read_text().splitlines()[0].startswith("agreement_id,article_id,party_index")
 

@@ -1,4 +1,5 @@
-"""Recorded HTTP cassettes (vcrpy): body-matched, JSON bodies pretty-printed, credentials removed.
+"""Recorded HTTP cassettes (vcrpy): body-matched, stored as YAML with JSON bodies pretty-printed
+as literal blocks (a diff of a cassette reads like a diff of JSON), credentials removed.
 
 A cassette holds the real requests and responses of one extraction, so an eval replays
 offline, free and the same every time.
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import vcr
+import yaml
 from vcr.request import Request
 
 __all__ = ["SECRET_HEADERS", "cassette_path", "make_vcr"]
@@ -31,39 +33,66 @@ def cassette_path(root: Path, model: str, prompt: str, article_id: str) -> Path:
     return root / model / prompt / f"{article_id}.yaml"
 
 
+def _text(body: Any) -> Any:
+    return body.decode("utf-8") if isinstance(body, bytes) else body
+
+
 def _pretty(body: Any) -> Any:
-    if body is None:
-        return body
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
-    if not isinstance(text, str):
-        return body
+    text = _text(body)
+    if not isinstance(text, str) or not text:
+        return text
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     except ValueError:
-        return body
+        return text
 
 
-def _before_request(request: Request) -> Request:
-    request.body = _pretty(request.body)
-    return request
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+class PrettyYaml:
+    """vcrpy serializer: JSON bodies as indented literal blocks; response bodies back to bytes."""
+
+    @staticmethod
+    def serialize(cassette: dict[str, Any]) -> str:
+        for interaction in cassette.get("interactions", []):
+            request, response = interaction["request"], interaction["response"]
+            request["body"] = _pretty(request.get("body"))
+            body = response.get("body", {})
+            if "string" in body:
+                body["string"] = _pretty(body["string"])
+        return yaml.dump(cassette, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        cassette: dict[str, Any] = yaml.safe_load(text) or {}
+        for interaction in cassette.get("interactions", []):
+            body = interaction["response"].get("body", {})
+            if isinstance(body.get("string"), str):
+                body["string"] = body["string"].encode("utf-8")
+        return cassette
 
 
 def _before_response(response: dict[str, Any]) -> dict[str, Any]:
-    body = response.get("body", {})
-    if isinstance(body, dict) and "string" in body:
-        pretty = _pretty(body["string"])
-        if isinstance(pretty, str):
-            body["string"] = pretty
     headers = response.get("headers", {})
     for name in list(headers):
-        if name.lower() in SECRET_HEADERS:
+        # bodies are re-indented on disk, so a recorded length would not hold
+        if name.lower() in SECRET_HEADERS or name.lower() == "content-length":
             del headers[name]
     return response
 
 
 def _json_body(request: Request) -> Any:
-    raw = request.body
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    text = _text(request.body)
     try:
         return json.loads(text) if text else None
     except ValueError:
@@ -80,12 +109,12 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
     """A VCR that matches on method, path and JSON body and scrubs credentials."""
     v = vcr.VCR(
         record_mode=record_mode,
+        serializer="pretty-yaml",
         match_on=("method", "path", "json_body"),
         filter_headers=list(SECRET_HEADERS),
-        before_record_request=_before_request,
         before_record_response=_before_response,
         decode_compressed_response=True,
-        allow_playback_repeats=False,
     )
+    v.register_serializer("pretty-yaml", PrettyYaml)
     v.register_matcher("json_body", json_body_matcher)
     return v

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from vcr.errors import CannotOverwriteExistingCassetteException
-
 from agreement_llm.articles import Article
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import AgreementLLMError, ExtractionError, InputError
@@ -60,17 +58,22 @@ def run_article(
             f"{record_command(prompt, article.article_id)}"
         )
     mode = "none" if path.exists() else "once"
-    try:
-        with make_vcr(mode).use_cassette(str(path)):
+    with make_vcr(mode).use_cassette(str(path)) as cassette:
+        try:
             extraction = extract_with_details(
                 article.text, prompt=prompt, endpoint=endpoint, retry=EVAL_POLICY
             )
-    except ExtractionError as exc:
-        return RunResult(article.article_id, prompt, None, exc)
-    except CannotOverwriteExistingCassetteException:
-        raise InputError(
-            f"cassette {path} does not hold the request this code makes now (the prompt, "
-            f"schema or request shape changed since it was recorded); record a new prompt "
-            f"version instead of editing a recorded one"
-        ) from None
-    return RunResult(article.article_id, prompt, extraction, None)
+        except ExtractionError as exc:
+            result = RunResult(article.article_id, prompt, None, exc)
+            attempts = exc.attempts
+        else:
+            result = RunResult(article.article_id, prompt, extraction, None)
+            attempts = extraction.attempts
+        unmatched = len(attempts) - cassette.play_count  # requests no recording answered
+        if mode == "none" and (not cassette.all_played or unmatched > 0):
+            raise InputError(
+                f"cassette {path} does not hold the requests this code makes now (the prompt, "
+                "schema or request shape changed since it was recorded); record a new prompt "
+                "version instead of editing a recorded one"
+            )
+    return result

@@ -1,0 +1,210 @@
+"""A scripted OpenAI-compatible HTTP server on 127.0.0.1, for benchmarks and fault tests.
+
+It is a real server (asyncio streams, HTTP/1.1 keep-alive) run in a background thread,
+bounded in requests and in time, and it stops by itself. Each request to
+`/v1/chat/completions` is answered by a `Behaviour`: a delay, then a status, headers and body;
+or a hang, or a connection reset in the middle of the body. Its answers are synthetic: they
+exercise the client, they are not model output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Behaviour", "FakeServer", "chat_completion"]
+
+
+def chat_completion(
+    content: str | None,
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 20,
+    choices: bool = True,
+) -> dict[str, Any]:
+    """The JSON of a chat completion carrying `content`."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content},
+            }
+        ]
+        if choices
+        else [],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+@dataclass
+class Behaviour:
+    """How to answer one request."""
+
+    status: int = 200
+    body: bytes | dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    hang: bool = False  # never answer (the client's timeout decides)
+    reset_mid_body: bool = False  # send the headers and half the body, then drop the connection
+
+
+Script = Callable[[dict[str, Any], int], Behaviour]
+
+
+class FakeServer:
+    """Serve `script(request_json, request_number)` on 127.0.0.1 until stopped or bounded out."""
+
+    def __init__(
+        self, script: Script, *, max_requests: int = 100_000, max_seconds: float = 600.0
+    ) -> None:
+        self.script = script
+        self.max_requests = max_requests
+        self.max_seconds = max_seconds
+        self.requests: list[dict[str, Any]] = []
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The server's OpenAI base URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> FakeServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fake server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        deadline = time.monotonic() + self.max_seconds
+        async with server:
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if len(self.requests) >= self.max_requests:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 0.1)
+            server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {
+                    k.lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if method == "GET" and path.endswith("/models"):
+                    await self._send(writer, Behaviour(body={"object": "list", "data": []}))
+                    continue
+                request = json.loads(body) if body else {}
+                number = len(self.requests)
+                self.requests.append(request)
+                if number >= self.max_requests:
+                    break
+                behaviour = self.script(request, number)
+                if behaviour.hang:
+                    await asyncio.sleep(self.max_seconds)
+                    break
+                if behaviour.delay:
+                    await asyncio.sleep(behaviour.delay)
+                if not await self._send(writer, behaviour):
+                    break
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def _send(self, writer: asyncio.StreamWriter, b: Behaviour) -> bool:
+        body = b.body if isinstance(b.body, bytes) else json.dumps(b.body).encode()
+        head = [
+            f"HTTP/1.1 {b.status} X",
+            f"content-length: {len(body)}",
+            "content-type: application/json",
+            *(f"{k}: {v}" for k, v in b.headers.items()),
+        ]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        if b.reset_mid_body:
+            writer.write(body[: len(body) // 2])
+            await writer.drain()
+            writer.transport.abort()
+            return False
+        writer.write(body)
+        await writer.drain()
+        return True
+
+
+VALID_RECORD = json.dumps(
+    {
+        "agreements": [
+            {
+                "evidence": "A Corp and B City signed a memorandum of understanding.",
+                "kind": "memorandum_of_understanding",
+                "parties": [
+                    {"name": "A Corp", "sector": "company"},
+                    {"name": "B City", "sector": "other"},
+                ],
+            }
+        ]
+    }
+)
+
+FAULTS: dict[str, Behaviour] = {
+    "429 with Retry-After": Behaviour(
+        status=429, headers={"retry-after": "0"}, body={"error": {"message": "rate limited"}}
+    ),
+    "429 without Retry-After": Behaviour(status=429, body={"error": {"message": "rate limited"}}),
+    "500": Behaviour(status=500, body={"error": {"message": "internal error"}}),
+    "502": Behaviour(status=502, body=b"<html>bad gateway</html>"),
+    "503": Behaviour(status=503, body={"error": {"message": "overloaded"}}),
+    "hang past the timeout": Behaviour(hang=True),
+    "reset mid-body": Behaviour(body=chat_completion(VALID_RECORD), reset_mid_body=True),
+    "non-JSON body": Behaviour(body=b"<html>not an API</html>"),
+    "content not JSON": Behaviour(body=chat_completion("Sure! Here are the agreements.")),
+    "JSON against the schema": Behaviour(body=chat_completion('{"agreements": [{"kind": 7}]}')),
+    "truncated (length)": Behaviour(
+        body=chat_completion('{"agreements": [{"evidence": "A Co', finish_reason="length")
+    ),
+    "empty choices": Behaviour(body=chat_completion(None, choices=False)),
+}
+
+
+def faulty(kind: str, times: int) -> Script:
+    """A script that answers with fault `kind` for the first `times` requests, then validly."""
+    bad = FAULTS[kind]
+    good = Behaviour(body=chat_completion(VALID_RECORD))
+    return lambda request, number: bad if number < times else good

@@ -1,0 +1,207 @@
+"""Throughput of extract_many against a loopback OpenAI-compatible server with a fixed delay.
+
+    python benchmarks/throughput.py [--articles 1000] [--concurrency 64] [--latency 0.2]
+
+Prints, in one run: the library's wall time against the ideal (articles / concurrency x
+latency) as a ratio; the same for the raw AsyncOpenAI client with asyncio.gather (the
+reference); the library's CPU time per article beyond the HTTP call; and the prompt tokens per
+article of each prompt version (article and overhead) beside a naive instructor JSON-mode call.
+Targets: ratio >= 0.9 of the ideal, <= 5 ms CPU per article. The server answers synthetic
+(valid) records; it runs in a separate process so its CPU is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion  # noqa: E402
+
+RECORD = json.dumps(
+    {
+        "agreements": [
+            {
+                "evidence": "Changsha and SIC signed a strategic cooperation agreement.",
+                "kind": "strategic_cooperation_agreement",
+                "parties": [
+                    {
+                        "name": "Changsha Municipal People's Government",
+                        "sector": "local_government",
+                    },
+                    {
+                        "name": "State Information Center",
+                        "short_name": "SIC",
+                        "sector": "national_government",
+                    },
+                ],
+                "areas": ["smart city development", "big data"],
+            }
+        ]
+    }
+)
+
+
+def _serve(latency: float, port_box: Any, stop: Any) -> None:
+    with FakeServer(
+        lambda req, n: Behaviour(body=chat_completion(RECORD), delay=latency), max_seconds=900
+    ) as server:
+        port_box.value = server.port
+        stop.wait()
+
+
+def _articles(n: int) -> list[str]:
+    text = (ROOT / "eval" / "articles" / "seed_02.txt").read_text(encoding="utf-8")
+    return [f"{text}\n(copy {i})" for i in range(n)]
+
+
+async def _raw(base_url: str, texts: list[str], concurrency: int) -> None:
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="bench", base_url=base_url, max_retries=0)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(text: str) -> None:
+        async with gate:
+            await client.chat.completions.create(
+                model="m",
+                messages=[{"role": "user", "content": text}],
+                response_format={"type": "json_object"},
+            )
+
+    await asyncio.gather(*(one(t) for t in texts))
+
+
+def _timed(fn: Any) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _prompt_tokens() -> None:
+    """Prompt tokens per article: each version's request vs a naive instructor JSON call."""
+    import instructor
+
+    from agreement_llm.articles import read_article
+    from agreement_llm.config import local_endpoint
+    from agreement_llm.limits import estimate_tokens
+    from agreement_llm.models import ArticleRecord
+    from agreement_llm.prompts import list_prompts
+    from agreement_llm.request import shape_request
+
+    tokenize = _tokenizer()
+    texts = [read_article(p).text for p in sorted((ROOT / "eval" / "articles").glob("*.txt"))]
+    article = sum(tokenize(t) for t in texts) / len(texts)
+    ep = local_endpoint()
+    print(f"prompt tokens per article ({tokenize.__doc__}), mean over {len(texts)} gold articles:")
+    print(f"  article text alone: {article:.0f}")
+    for prompt in list_prompts():
+        total = sum(
+            sum(tokenize(m["content"]) for m in prompt.render(t, system_in_user=ep.system_in_user))
+            for t in texts
+        ) / len(texts)
+        print(f"  {prompt.id}: {total:.0f} ({total - article:.0f} overhead)")
+    naive = []
+    for t in texts:
+        kwargs: dict[str, Any] = {"messages": [{"role": "user", "content": t}]}
+        from instructor.providers.openai.utils import handle_json_modes
+
+        _, shaped = handle_json_modes(ArticleRecord, kwargs, instructor.Mode.JSON)
+        shaped = shape_request(shaped, ep.style)
+        naive.append(sum(tokenize(m["content"]) for m in shaped["messages"]))
+    mean = sum(naive) / len(naive)
+    print(
+        f"  naive instructor JSON mode (schema in the system prompt): {mean:.0f} "
+        f"({mean - article:.0f} overhead)"
+    )
+    del estimate_tokens
+
+
+def _tokenizer() -> Any:
+    try:
+        import llama_cpp
+
+        from agreement_llm.serve import model_path
+
+        llm = llama_cpp.Llama(model_path=model_path(), vocab_only=True, verbose=False)
+
+        def count(text: str) -> int:
+            """Gemma 3 tokenizer"""
+            return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+        return count
+    except Exception:
+        from agreement_llm.limits import estimate_tokens
+
+        def estimate(text: str) -> int:
+            """estimated: llama-cpp-python not installed"""
+            return estimate_tokens(text)
+
+        return estimate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+
+    from agreement_llm.batch import BatchOptions, extract_many
+    from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+
+    ctx = multiprocessing.get_context("spawn")
+    port_box, stop = ctx.Value("i", 0), ctx.Event()
+    server = ctx.Process(target=_serve, args=(args.latency, port_box, stop), daemon=True)
+    server.start()
+    while port_box.value == 0:
+        time.sleep(0.05)
+    base_url = f"http://127.0.0.1:{port_box.value}/v1"
+    texts = _articles(args.articles)
+    ideal = args.articles / args.concurrency * args.latency
+    endpoint = Endpoint(
+        model="bench",
+        kind=ServerKind.llama_cpp,
+        style=OutputStyle.json_object_schema,
+        base_url=base_url,
+        api_key="bench",
+    )
+    options = BatchOptions(concurrency=args.concurrency, cache=False)
+    try:
+        raw_wall, raw_cpu = _timed(lambda: asyncio.run(_raw(base_url, texts, args.concurrency)))
+        lib_wall, lib_cpu = _timed(
+            lambda: extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
+        )
+    finally:
+        stop.set()
+        server.join(10)
+    n = args.articles
+    print(
+        f"{n} articles, concurrency {args.concurrency}, server latency "
+        f"{args.latency * 1000:.0f} ms: ideal {ideal:.2f} s"
+    )
+    print(
+        f"  extract_many: {lib_wall:.2f} s wall, {ideal / lib_wall:.2f} of ideal "
+        f"(target >= 0.9); CPU {lib_cpu * 1000 / n:.2f} ms/article"
+    )
+    print(
+        f"  raw AsyncOpenAI + gather: {raw_wall:.2f} s wall, {ideal / raw_wall:.2f} of ideal; "
+        f"CPU {raw_cpu * 1000 / n:.2f} ms/article"
+    )
+    print(
+        f"  library CPU beyond the HTTP call: {(lib_cpu - raw_cpu) * 1000 / n:.2f} ms/article "
+        "(target <= 5)"
+    )
+    _prompt_tokens()
+
+
+if __name__ == "__main__":
+    main()

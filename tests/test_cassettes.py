@@ -1,0 +1,111 @@
+"""Cassettes: recording scrubs credentials and pretty-prints bodies, replay is body-matched and
+offline, a changed request is refused; every committed cassette is free of credentials and
+replays to a valid result."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agreement_llm.articles import read_article
+from agreement_llm.config import LOCAL_MODEL, Endpoint, OutputStyle, ServerKind, local_endpoint
+from agreement_llm.errors import InputError
+from agreement_llm.evaluation.runner import MissingCassetteError, run_article
+from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
+from tests.fakes import VALID
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+KEY = "sk-test-RECOGNISABLE-0123456789abcdef"
+CREDENTIAL = re.compile(
+    r"(?i)(authorization|api-key|x-api-key|openai-organization|cookie)\s*:|bearer\s+\S{8,}|"
+    r"sk-[A-Za-z0-9_\-]{16,}"
+)
+
+
+def _endpoint(base_url: str) -> Endpoint:
+    return Endpoint(
+        model="test-model",
+        kind=ServerKind.llama_cpp,
+        style=OutputStyle.json_object_schema,
+        base_url=base_url,
+        api_key=KEY,
+    )
+
+
+def test_record_then_replay_offline(tmp_path: Path) -> None:
+    article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
+    with FakeServer(lambda req, n: Behaviour(body=chat_completion(VALID)), max_requests=5) as s:
+        endpoint = _endpoint(s.base_url)
+        recorded = run_article(article, "v1", endpoint, tmp_path, record=True)
+    assert recorded.extraction is not None
+    path = tmp_path / "test-model" / "v1" / "dev_02.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert KEY not in text
+    assert not CREDENTIAL.search(text)
+    assert '    body: |\n      {\n        "max_tokens": 768,' in text  # pretty-printed JSON
+    replayed = run_article(article, "v1", endpoint, tmp_path)  # the server is gone
+    assert replayed.extraction is not None
+    assert replayed.extraction.record.model_dump() == recorded.extraction.record.model_dump()
+
+
+def test_a_changed_request_is_refused_not_sent(tmp_path: Path) -> None:
+    article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
+    with FakeServer(lambda req, n: Behaviour(body=chat_completion(VALID)), max_requests=5) as s:
+        run_article(article, "v1", _endpoint(s.base_url), tmp_path, record=True)
+        other = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
+        moved = tmp_path / "test-model" / "v1" / "dev_01.yaml"
+        (tmp_path / "test-model" / "v1" / "dev_02.yaml").rename(moved)
+        with pytest.raises(InputError, match="does not hold the request"):
+            run_article(other, "v1", _endpoint(s.base_url), tmp_path)
+        assert len(s.requests) == 1  # nothing reached the server
+
+
+def test_existing_cassettes_are_never_overwritten(tmp_path: Path) -> None:
+    article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
+    with FakeServer(lambda req, n: Behaviour(body=chat_completion(VALID)), max_requests=5) as s:
+        run_article(article, "v1", _endpoint(s.base_url), tmp_path, record=True)
+        before = (tmp_path / "test-model" / "v1" / "dev_02.yaml").read_bytes()
+        run_article(article, "v1", _endpoint(s.base_url), tmp_path, record=True)
+        assert len(s.requests) == 1
+    assert (tmp_path / "test-model" / "v1" / "dev_02.yaml").read_bytes() == before
+
+
+def test_missing_cassette_names_itself() -> None:
+    article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
+    with pytest.raises(MissingCassetteError, match="--articles dev_02 --record"):
+        run_article(article, "v0", local_endpoint(), CASSETTES)
+
+
+def _committed() -> list[Path]:
+    return sorted(CASSETTES.rglob("*.yaml"))
+
+
+def test_committed_cassettes_hold_no_credential() -> None:
+    files = _committed()
+    assert files, "no cassettes committed"
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not CREDENTIAL.search(text), path
+
+
+@pytest.mark.parametrize("article_id", ["seed_01", "seed_02", "seed_03", "seed_04", "seed_05"])
+def test_seed_articles_replay_with_v1_from_the_real_model(article_id: str) -> None:
+    """Gemma 3 270M's recorded answers replay offline into a result (a record or a typed
+    error), the same every time."""
+    article = read_article(ROOT / "eval" / "articles" / f"{article_id}.txt")
+    first = run_article(article, "v1", local_endpoint(), CASSETTES)
+    second = run_article(article, "v1", local_endpoint(), CASSETTES)
+    assert (first.extraction is None) == (second.extraction is None)
+    if first.extraction is not None and second.extraction is not None:
+        assert first.extraction.model == LOCAL_MODEL
+        assert first.extraction.attempts[0].raw is not None
+        assert first.extraction.record.model_dump() == second.extraction.record.model_dump()
+        assert first.extraction.usage.prompt_tokens > 0
+    else:
+        assert first.error is not None
+        assert second.error is not None
+        assert first.error.attempts
+        assert first.error.kind == second.error.kind

@@ -1,0 +1,231 @@
+"""The fault suite: a real OpenAI-compatible server on 127.0.0.1 answers by script (429, 5xx,
+hangs, resets, bodies that are not JSON, output that is not JSON or breaks the schema,
+truncation, no choices). extract retries what is transient, re-asks what is invalid, and gives
+up with one typed error; extract_many loses and duplicates nothing, even when killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from tenacity import RetryCallState
+
+from agreement_llm import ExtractionError, RetryPolicy, extract_with_details
+from agreement_llm.articles import Article
+from agreement_llm.batch import BatchOptions, extract_many
+from agreement_llm.cli import main
+from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.fakeserver import (
+    FAULTS,
+    VALID_RECORD,
+    Behaviour,
+    FakeServer,
+    chat_completion,
+    faulty,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT = "A Corp and B City signed a memorandum of understanding on Monday."
+POLICY = RetryPolicy(transient_attempts=3, reasks=1, initial_wait=0.01, max_wait=0.05, jitter=0.01)
+
+PERSISTENT = {
+    "429 with Retry-After": ("transient", 3),
+    "429 without Retry-After": ("transient", 3),
+    "500": ("transient", 3),
+    "502": ("transient", 3),
+    "503": ("transient", 3),
+    "hang past the timeout": ("transient", 3),
+    "reset mid-body": ("transient", 3),
+    "non-JSON body": ("bad_response", 3),
+    "content not JSON": ("invalid_output", 2),
+    "JSON against the schema": ("invalid_output", 2),
+    "truncated (length)": ("truncated", 1),
+    "empty choices": ("empty_response", 3),
+}
+
+
+def _endpoint(server: FakeServer) -> Endpoint:
+    return Endpoint(
+        model="fake",
+        kind=ServerKind.llama_cpp,
+        style=OutputStyle.json_object_schema,
+        base_url=server.base_url,
+        api_key="sk-test-FAULTS-0123456789",
+        timeout=0.5,
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_a_single_fault_is_recovered_or_reported(kind: str) -> None:
+    with FakeServer(faulty(kind, 1), max_requests=10, max_seconds=30) as server:
+        if kind == "truncated (length)":  # the same request would be cut off again
+            with pytest.raises(ExtractionError) as info:
+                extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+            assert info.value.kind == "truncated"
+            return
+        result = extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+    assert [p.name for p in result.record.agreements[0].parties] == ["A Corp", "B City"]
+    assert len(result.attempts) == 2
+    assert result.attempts[0].outcome != "ok"
+    assert result.attempts[1].outcome == "ok"
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_a_persistent_fault_ends_in_one_typed_error(kind: str) -> None:
+    expected_kind, expected_attempts = PERSISTENT[kind]
+    with FakeServer(faulty(kind, 99), max_requests=20, max_seconds=30) as server:
+        with pytest.raises(ExtractionError) as info:
+            extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+        assert len(server.requests) == expected_attempts
+    err = info.value
+    assert err.kind == expected_kind
+    assert len(err.attempts) == expected_attempts
+    assert "\n" not in str(err)
+    assert f"after {expected_attempts} request" in str(err)
+    assert "FAULTS-0123456789" not in str(err)
+    if expected_kind in ("invalid_output", "truncated"):
+        assert err.last_raw is not None
+        assert err.usage.total_tokens > 0
+
+
+def test_retry_after_is_honoured() -> None:
+    wait = Behaviour(status=429, headers={"retry-after": "1"}, body={"error": "slow"})
+    good = Behaviour(body=chat_completion(VALID_RECORD))
+    with FakeServer(lambda r, n: wait if n == 0 else good, max_requests=5) as server:
+        start = time.monotonic()
+        extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+        assert time.monotonic() - start >= 0.95
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    policy = RetryPolicy(initial_wait=1.0, max_wait=8.0, jitter=0.5)
+    wait = policy.transient().wait
+    state = RetryCallState(retry_object=policy.transient(), fn=None, args=(), kwargs={})
+    waits = []
+    for attempt in range(1, 7):
+        state.attempt_number = attempt
+        waits.append(wait(state))
+    assert 1.0 <= waits[0] <= 1.5
+    assert 2.0 <= waits[1] <= 2.5
+    assert all(w <= 8.0 + 0.5 for w in waits)
+    assert waits[-1] >= 8.0
+
+
+def test_the_cli_reports_a_persistent_fault_in_one_line(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(TEXT)
+    with FakeServer(faulty("429 with Retry-After", 99), max_requests=20) as server:
+        result = CliRunner().invoke(
+            main, ["extract", str(article), "--base-url", server.base_url, "--server", "llama_cpp"]
+        )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: extraction failed (transient) after 5 requests")
+
+
+def _mixed_script(counts: dict[str, int]) -> Any:
+    """Article texts carry `FAULT=<kind>;TIMES=<n>`: that fault for the first n requests."""
+
+    def script(request: dict[str, Any], number: int) -> Behaviour:
+        text = "\n".join(str(m.get("content")) for m in request["messages"])
+        marker = text.split("FAULT=", 1)[1].split("\n", 1)[0] if "FAULT=" in text else None
+        if marker is None:
+            return Behaviour(body=chat_completion(VALID_RECORD))
+        kind, times = marker.split(";TIMES=")
+        seen = counts.get(marker, 0)
+        counts[marker] = seen + 1
+        return faulty(kind, int(times))(request, seen)
+
+    return script
+
+
+def _corpus() -> list[Article]:
+    articles = [Article(f"ok{i}", f"{TEXT} ({i})") for i in range(6)]
+    for i, kind in enumerate(sorted(FAULTS)):
+        for times in (1, 99):
+            articles.append(Article(f"f{i}x{times}", f"{TEXT}\nFAULT={kind};TIMES={times}\n"))
+    return articles
+
+
+def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "results.jsonl"
+    articles = _corpus()
+    options = BatchOptions(concurrency=6, out=out, cache=False, retry=POLICY)
+    counts: dict[str, int] = {}
+    with FakeServer(_mixed_script(counts), max_seconds=120) as server:
+        first = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
+    ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
+    assert sorted(ids) == sorted(a.article_id for a in articles)  # none lost, none twice
+    failed = {r.article_id for r in first.failed}
+    truncated_once = f"f{sorted(FAULTS).index('truncated (length)')}x1"  # not retried by design
+    assert failed == {a.article_id for a in articles if a.article_id.endswith("x99")} | {
+        truncated_once
+    }
+    with FakeServer(lambda r, n: Behaviour(body=chat_completion(VALID_RECORD))) as server:
+        second = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
+        retried = len(server.requests)
+    assert retried == len(failed)
+    assert second.summary.skipped == len(articles) - len(failed)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["article_id"] for r in rows) == sorted(a.article_id for a in articles)
+    assert all(r["status"] == "ok" for r in rows)
+
+
+def test_a_run_killed_mid_way_resumes_to_every_article_exactly_once(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    n = 40
+    for i in range(n):
+        (folder / f"a{i:02d}.txt").write_text(f"{TEXT} ({i})")
+    out = tmp_path / "results.jsonl"
+    slow = Behaviour(body=chat_completion(VALID_RECORD), delay=0.15)
+    env = {**os.environ, "AGREEMENT_LLM_CACHE_DIR": str(tmp_path / "cache")}
+    with FakeServer(lambda r, k: slow, max_seconds=120) as server:
+        cmd = [
+            sys.executable,
+            "-m",
+            "agreement_llm.cli",
+            "extract",
+            str(folder),
+            "--out",
+            str(out),
+            "--base-url",
+            server.base_url,
+            "--server",
+            "llama_cpp",
+            "--concurrency",
+            "4",
+            "--no-cache",
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if out.exists() and len(out.read_text().splitlines()) >= 12:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        done_at_kill = len(out.read_text().splitlines())
+        assert 12 <= done_at_kill < n
+        before = len(server.requests)
+        resumed = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(server.requests) - before == n - done_at_kill
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["article_id"] for r in rows) == [f"a{i:02d}" for i in range(n)]
+    assert all(r["status"] == "ok" for r in rows)

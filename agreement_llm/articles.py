@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agreement_llm.errors import InputError
+from agreement_llm.htmltext import html_to_text, looks_like_html
 
 __all__ = ["Article", "parse_article", "read_article"]
 
@@ -42,7 +43,10 @@ def parse_article(raw: str, article_id: str) -> Article:
 
 
 def read_article(path: str | Path) -> Article:
-    """Read an article file as UTF-8; the id is the file's stem."""
+    """Read an article file as UTF-8; the id is the file's stem.
+
+    An HTML page is read as its visible text (scripts, styles and markup dropped).
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
@@ -53,4 +57,10 @@ def read_article(path: str | Path) -> Article:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    return parse_article(raw, p.stem)
+    article = parse_article(raw, p.stem)
+    if looks_like_html(article.text):
+        text, title = html_to_text(article.text)
+        if not text.strip():
+            raise InputError(f"{p}: an HTML page with no visible text")
+        return Article(p.stem, text, article.source, article.title or title)
+    return article

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from agreement_llm.articles import Article, read_article
-from agreement_llm.config import LOCAL_PORT, Endpoint, local_endpoint, resolve_endpoint
+from agreement_llm.config import LOCAL_PORT, Endpoint, ServerKind, local_endpoint, resolve_endpoint
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.extract import extract_with_details
 from agreement_llm.prompts import list_prompts
@@ -24,6 +24,28 @@ def user_errors() -> Iterator[None]:
         yield
     except AgreementLLMError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+_PROJECT = Path(__file__).resolve().parent.parent  # the repository, in an editable install
+_SERVER = click.Choice([k.value for k in ServerKind])
+
+
+def _project_path(relative: str) -> Path:
+    """`relative` under the working directory if it is there, else under the project."""
+    here = Path(relative)
+    return here if here.exists() or not (_PROJECT / relative).exists() else _PROJECT / relative
+
+
+def _gold_paths(command: Callable[..., None]) -> Callable[..., None]:
+    """The --gold-dir and --articles-dir options."""
+    for name, rel in (("--articles-dir", "eval/articles"), ("--gold-dir", "eval/gold")):
+        command = click.option(
+            name,
+            type=click.Path(path_type=Path),
+            default=lambda rel=rel: _project_path(rel),
+            show_default=rel,
+        )(command)
+    return command
 
 
 @click.group()
@@ -64,7 +86,7 @@ def _gather(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL).")
 @click.option(
     "--server",
-    type=click.Choice(["openai", "llama_cpp", "vllm", "ollama", "generic"]),
+    type=_SERVER,
     help="Server kind, which decides the structured-output request.",
 )
 @click.option("--local", is_flag=True, help="Use the bundled local model (starts it if needed).")
@@ -191,15 +213,7 @@ def gold_group() -> None:
 
 
 @gold_group.command("check")
-@click.option(
-    "--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"), show_default=True
-)
-@click.option(
-    "--articles-dir",
-    type=click.Path(path_type=Path),
-    default=Path("eval/articles"),
-    show_default=True,
-)
+@_gold_paths
 def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     """Check every gold file: valid, explicit, grounded in its article. Exit 1 on problems."""
     from agreement_llm.evaluation.gold import check_gold_dir, gold_stats, load_gold
@@ -239,6 +253,11 @@ def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     help="Record missing cassettes against a live server (never overwrites).",
 )
 @click.option("--base-url", help="With --record: the server to record from (default: local).")
+@click.option(
+    "--server",
+    type=_SERVER,
+    help="With --record and --base-url: the server kind.",
+)
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
 @click.option(
     "--report",
@@ -248,17 +267,12 @@ def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
 )
 @click.option("--fail-under", type=float, help="Exit 1 if any version's micro F1 is below this.")
 @click.option(
-    "--cassettes", type=click.Path(path_type=Path), default=Path("cassettes"), show_default=True
-)
-@click.option(
-    "--gold-dir", type=click.Path(path_type=Path), default=Path("eval/gold"), show_default=True
-)
-@click.option(
-    "--articles-dir",
+    "--cassettes",
     type=click.Path(path_type=Path),
-    default=Path("eval/articles"),
-    show_default=True,
+    default=lambda: _project_path("cassettes"),
+    show_default="cassettes",
 )
+@_gold_paths
 def eval_cmd(
     first_prompt: str | None,
     more_prompts: tuple[str, ...],
@@ -266,6 +280,7 @@ def eval_cmd(
     articles: str,
     record: bool,
     base_url: str | None,
+    server: str | None,
     port: int,
     report_dir: Path | None,
     fail_under: float | None,
@@ -287,7 +302,7 @@ def eval_cmd(
     console = Console(stderr=True)
     with user_errors():
         if record and base_url:
-            endpoint = resolve_endpoint(model=model, base_url=base_url)
+            endpoint = resolve_endpoint(model=model, base_url=base_url, server=server)
         else:
             endpoint = local_endpoint(port)
             if model:

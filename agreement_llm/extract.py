@@ -13,6 +13,7 @@ from agreement_llm.config import Endpoint, OutputStyle, ServerKind, resolve_endp
 from agreement_llm.dates import DateChange, apply_date_rules
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
+from agreement_llm.htmltext import looks_like_html
 from agreement_llm.limits import check_fits
 from agreement_llm.llm import acall_model, build_async_client, build_client, call_model
 from agreement_llm.models import ArticleRecord, PartialDate
@@ -78,6 +79,11 @@ def check_text(text: object) -> str:
         )
     if "\x00" in text:
         raise InputError("article text contains NUL bytes: binary data, not text")
+    if looks_like_html(text):
+        raise InputError(
+            "article text is an HTML page: pass its text "
+            "(agreement_llm.htmltext.html_to_text, or read the file with read_article)"
+        )
     return text
 
 

@@ -208,3 +208,32 @@ def faulty(kind: str, times: int) -> Script:
     bad = FAULTS[kind]
     good = Behaviour(body=chat_completion(VALID_RECORD))
     return lambda request, number: bad if number < times else good
+
+
+def fault_corpus(text: str, clean: int) -> list[tuple[str, str]]:
+    """(article id, text) pairs: `clean` plain articles, then every fault once and persistent.
+
+    A faulty article's text carries `FAULT=<kind>;TIMES=<n>`, which `marked_faults` reads.
+    """
+    pairs = [(f"ok{i}", f"{text} ({i})") for i in range(clean)]
+    for i, kind in enumerate(sorted(FAULTS)):
+        for times in (1, 99):
+            pairs.append((f"f{i}x{times}", f"{text}\nFAULT={kind};TIMES={times}\n"))
+    return pairs
+
+
+def marked_faults() -> Script:
+    """A script answering each article by the fault its text carries (re-asks included)."""
+    counts: dict[str, int] = {}
+
+    def script(request: dict[str, Any], number: int) -> Behaviour:
+        text = "\n".join(str(m.get("content")) for m in request.get("messages", []))
+        if "FAULT=" not in text:
+            return Behaviour(body=chat_completion(VALID_RECORD))
+        marker = text.split("FAULT=", 1)[1].split("\n", 1)[0]
+        kind, times = marker.split(";TIMES=")
+        seen = counts.get(marker, 0)
+        counts[marker] = seen + 1
+        return faulty(kind, int(times))(request, seen)
+
+    return script

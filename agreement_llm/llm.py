@@ -27,24 +27,23 @@ from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 __all__ = ["acall_model", "build_async_client", "build_client", "call_model"]
 
 
+def _client_options(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "api_key": endpoint.api_key or "unused",
+        "base_url": endpoint.base_url,
+        "timeout": endpoint.timeout,
+        "max_retries": 0,  # our retry policy applies, not the client's
+    }
+
+
 def build_client(endpoint: Endpoint) -> openai.OpenAI:
     """An `openai.OpenAI` client for `endpoint`, with its own retries off (ours apply)."""
-    return openai.OpenAI(
-        api_key=endpoint.api_key or "unused",
-        base_url=endpoint.base_url,
-        timeout=endpoint.timeout,
-        max_retries=0,
-    )
+    return openai.OpenAI(**_client_options(endpoint))
 
 
 def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:
     """An `openai.AsyncOpenAI` client for `endpoint`, with its own retries off."""
-    return openai.AsyncOpenAI(
-        api_key=endpoint.api_key or "unused",
-        base_url=endpoint.base_url,
-        timeout=endpoint.timeout,
-        max_retries=0,
-    )
+    return openai.AsyncOpenAI(**_client_options(endpoint))
 
 
 def _raw_text(completion: ChatCompletion) -> str | None:
@@ -98,6 +97,10 @@ class _Recorder:
                 "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
             )
             error = redact(f"HTTP {exc.status_code}: {exc.message}", self.endpoint.api_key)
+            # servers echo keys in error bodies; what we raise (and others log) carries none
+            exc = type(exc)(
+                redact(exc.message, self.endpoint.api_key), response=exc.response, body=None
+            )
         elif isinstance(exc, openai.APIError):
             error = type(exc).__name__
         else:  # the body was not JSON

@@ -85,11 +85,13 @@ class BatchProgress:
         self._done = 0
 
     def __enter__(self) -> BatchProgress:
-        self._progress.start()
+        if self.enabled:
+            self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        if self.enabled:
+            self._progress.stop()
 
     def advance(self, row: ResultRow) -> None:
         """Count one finished article."""

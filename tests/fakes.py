@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import openai
 
+from agreement_llm.fakeserver import chat_completion
+
 Reply = Callable[[httpx.Request], httpx.Response] | httpx.Response
 
 
@@ -26,24 +28,12 @@ def completion(
     """A chat completion whose message content is `content`."""
     return httpx.Response(
         200,
-        json={
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "test-model",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": finish_reason,
-                    "message": {"role": "assistant", "content": content},
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
-        },
+        json=chat_completion(
+            content,
+            finish_reason=finish_reason,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        ),
     )
 
 

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -29,7 +28,9 @@ from agreement_llm.fakeserver import (
     Behaviour,
     FakeServer,
     chat_completion,
+    fault_corpus,
     faulty,
+    marked_faults,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,28 +133,8 @@ def test_the_cli_reports_a_persistent_fault_in_one_line(tmp_path: Path) -> None:
     assert lines[0].startswith("Error: extraction failed (transient) after 5 requests")
 
 
-def _mixed_script(counts: dict[str, int]) -> Any:
-    """Article texts carry `FAULT=<kind>;TIMES=<n>`: that fault for the first n requests."""
-
-    def script(request: dict[str, Any], number: int) -> Behaviour:
-        text = "\n".join(str(m.get("content")) for m in request["messages"])
-        marker = text.split("FAULT=", 1)[1].split("\n", 1)[0] if "FAULT=" in text else None
-        if marker is None:
-            return Behaviour(body=chat_completion(VALID_RECORD))
-        kind, times = marker.split(";TIMES=")
-        seen = counts.get(marker, 0)
-        counts[marker] = seen + 1
-        return faulty(kind, int(times))(request, seen)
-
-    return script
-
-
 def _corpus() -> list[Article]:
-    articles = [Article(f"ok{i}", f"{TEXT} ({i})") for i in range(6)]
-    for i, kind in enumerate(sorted(FAULTS)):
-        for times in (1, 99):
-            articles.append(Article(f"f{i}x{times}", f"{TEXT}\nFAULT={kind};TIMES={times}\n"))
-    return articles
+    return [Article(aid, text) for aid, text in fault_corpus(TEXT, 6)]
 
 
 def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
@@ -162,8 +143,7 @@ def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
     out = tmp_path / "results.jsonl"
     articles = _corpus()
     options = BatchOptions(concurrency=6, out=out, cache=False, retry=POLICY)
-    counts: dict[str, int] = {}
-    with FakeServer(_mixed_script(counts), max_seconds=120) as server:
+    with FakeServer(marked_faults(), max_seconds=120) as server:
         first = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
     ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == sorted(a.article_id for a in articles)  # none lost, none twice

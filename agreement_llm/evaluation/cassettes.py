@@ -15,7 +15,9 @@ import vcr
 import yaml
 from vcr.request import Request
 
-__all__ = ["SECRET_HEADERS", "cassette_path", "make_vcr"]
+from agreement_llm.errors import InputError
+
+__all__ = ["SECRET_HEADERS", "cassette_path", "check_cassette", "make_vcr"]
 
 SECRET_HEADERS = (
     "authorization",
@@ -80,6 +82,25 @@ class PrettyYaml:
             if isinstance(body.get("string"), str):
                 body["string"] = body["string"].encode("utf-8")
         return cassette
+
+
+def check_cassette(path: Path) -> None:
+    """Raise `InputError` naming the file and field when a cassette cannot be replayed."""
+    try:
+        data = PrettyYaml.deserialize(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: not a readable cassette ({type(exc).__name__})") from None
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list) or not interactions:
+        raise InputError(f"{path}: field interactions: missing or empty")
+    for i, item in enumerate(interactions):
+        for part, keys in (("request", ("method", "uri", "body")), ("response", ("status",))):
+            node = item.get(part) if isinstance(item, dict) else None
+            if not isinstance(node, dict):
+                raise InputError(f"{path}: field interactions[{i}].{part}: missing")
+            for key in keys:
+                if key not in node:
+                    raise InputError(f"{path}: field interactions[{i}].{part}.{key}: missing")
 
 
 def _before_response(response: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from agreement_llm.articles import Article
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import AgreementLLMError, ExtractionError, InputError
-from agreement_llm.evaluation.cassettes import cassette_path, make_vcr
+from agreement_llm.evaluation.cassettes import cassette_path, check_cassette, make_vcr
 from agreement_llm.extract import Extraction, extract_with_details
 from agreement_llm.retry import RetryPolicy
 
@@ -57,6 +57,8 @@ def run_article(
             f"missing cassette {path}; record it against a live server with: "
             f"{record_command(prompt, article.article_id)}"
         )
+    if path.exists():
+        check_cassette(path)
     mode = "none" if path.exists() else "once"
     with make_vcr(mode).use_cassette(str(path)) as cassette:
         try:

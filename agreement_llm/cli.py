@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -54,16 +54,25 @@ def main() -> None:
     """Extract agreements between organizations from news articles, and evaluate prompts."""
 
 
+@contextmanager
 def _endpoint(
     model: str | None, base_url: str | None, server: str | None, local: bool, port: int
-) -> Endpoint:
-    if local:
-        from agreement_llm.serve import ensure_server
+) -> Iterator[Endpoint]:
+    """The endpoint the options name; with `local`, the local server, started if needed and
+    stopped again afterwards if this command started it."""
+    if not local:
+        yield resolve_endpoint(model=model, base_url=base_url, server=server)
+        return
+    from agreement_llm.serve import ensure_server
 
-        ensure_server(port)
+    started = ensure_server(port)
+    try:
         ep = local_endpoint(port)
-        return ep.with_model(model) if model else ep
-    return resolve_endpoint(model=model, base_url=base_url, server=server)
+        yield ep.with_model(model) if model else ep
+    finally:
+        if started is not None:
+            started.terminate()
+            started.wait(30)
 
 
 def _gather(paths: tuple[Path, ...]) -> list[Path]:
@@ -129,19 +138,19 @@ def extract_cmd(
     """Extract the agreements of each article file (folders: every .txt inside)."""
     with user_errors():
         articles = [read_article(f) for f in _gather(paths)]
-        endpoint = _endpoint(model, base_url, server, local, port)
-        if out is not None:
-            _extract_batch(articles, prompt, endpoint, out, concurrency, rpm, tpm, no_cache)
-            return
-        for article in articles:
-            result = extract_with_details(article.text, prompt=prompt, endpoint=endpoint)
-            payload = (
-                {"article_id": article.article_id, **result.model_dump(mode="json")}
-                if details
-                else result.record.model_dump(mode="json")
-            )
-            indent = 2 if fmt == "json" else None
-            click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
+        with _endpoint(model, base_url, server, local, port) as endpoint:
+            if out is not None:
+                _extract_batch(articles, prompt, endpoint, out, concurrency, rpm, tpm, no_cache)
+                return
+            for article in articles:
+                result = extract_with_details(article.text, prompt=prompt, endpoint=endpoint)
+                payload = (
+                    {"article_id": article.article_id, **result.model_dump(mode="json")}
+                    if details
+                    else result.record.model_dump(mode="json")
+                )
+                indent = 2 if fmt == "json" else None
+                click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
 
 
 def _extract_batch(
@@ -291,6 +300,7 @@ def eval_cmd(
     """Score prompt versions against the gold set, replaying recorded cassettes (offline)."""
     from rich.console import Console
 
+    from agreement_llm.evaluation.runner import RunResult
     from agreement_llm.evaluation.suite import run_eval
     from agreement_llm.evaluation.table import print_eval
 
@@ -301,40 +311,28 @@ def eval_cmd(
     prompts = [first_prompt, *more_prompts] if first_prompt else None
     console = Console(stderr=True)
     with user_errors():
-        if record and base_url:
-            endpoint = resolve_endpoint(model=model, base_url=base_url, server=server)
-        else:
-            endpoint = local_endpoint(port)
-            if model:
-                endpoint = endpoint.with_model(model)
-            if record:
-                from agreement_llm.serve import ensure_server
+        target: AbstractContextManager[Endpoint]
+        if record:  # a live server: the one named, else the local one (started if needed)
+            target = _endpoint(model, base_url, server, base_url is None, port)
+        else:  # replay: only the model name and the request shape matter
+            replay = local_endpoint(port)
+            target = nullcontext(replay.with_model(model) if model else replay)
 
-                ensure_server(port)
-
-        def progress(result: object) -> None:
-            from agreement_llm.evaluation.runner import RunResult
-
-            assert isinstance(result, RunResult)
-            state = (
-                "ok"
-                if result.extraction
-                else f"failed ({result.error.kind})"
-                if result.error
-                else "?"
-            )
+        def progress(result: RunResult) -> None:
+            state = f"failed ({result.error.kind})" if result.error else "ok"
             console.print(f"{result.prompt} {result.article_id}: {state}", highlight=False)
 
-        run = run_eval(
-            endpoint=endpoint,
-            cassettes=cassettes,
-            gold_dir=gold_dir,
-            articles_dir=articles_dir,
-            prompts=prompts,
-            articles=articles,
-            record=record,
-            on_result=progress if record else None,
-        )
+        with target as endpoint:
+            run = run_eval(
+                endpoint=endpoint,
+                cassettes=cassettes,
+                gold_dir=gold_dir,
+                articles_dir=articles_dir,
+                prompts=prompts,
+                articles=articles,
+                record=record,
+                on_result=progress if record else None,
+            )
         print_eval(run, Console())
         if report_dir is not None:
             from agreement_llm.evaluation.report import write_reports

@@ -210,6 +210,12 @@ class _AsyncCreate(_Recorder):
 
 
 def _first_line(exc: BaseException) -> str:
+    """One line that says what was wrong (for a validation error: its first problem)."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

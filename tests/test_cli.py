@@ -100,3 +100,47 @@ def test_eval_rejects_versions_without_the_flag() -> None:
     code, out = _run("eval", "v1")
     assert code == 2
     assert "name prompt versions after --prompts" in out
+
+
+def test_eval_replays_and_fails_under_a_threshold(tmp_path: Path) -> None:
+    code, out = _run(
+        "eval", "--prompts", "v1", "--articles", "seed_0[1-3]", "--report", str(tmp_path)
+    )
+    assert code == 0, out
+    assert "micro" in out
+    assert (tmp_path / "report.json").exists()
+    code, out = _run("eval", "--prompts", "v1", "--articles", "seed_0[1-3]", "--fail-under", "0.99")
+    assert code == 1
+    assert "micro F1 under 0.99: v1" in out
+
+
+def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
+    from agreement_llm.fakeserver import VALID_RECORD, Behaviour, FakeServer, chat_completion
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(f"A Corp and B City signed a memorandum ({i}).")
+    out = tmp_path / "results.parquet"
+    with FakeServer(lambda r, n: Behaviour(body=chat_completion(VALID_RECORD))) as server:
+        code, text = _run(
+            "extract",
+            str(folder),
+            "--out",
+            str(out),
+            "--base-url",
+            server.base_url,
+            "--server",
+            "llama_cpp",
+            "--no-cache",
+        )
+    assert code == 0, text
+    assert "3 articles: 3 extracted" in text
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 3
+    assert (tmp_path / "results_parties.parquet").exists()
+
+
+def test_a_folder_without_articles(tmp_path: Path) -> None:
+    code, out = _run("extract", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1")
+    assert code == 1
+    assert "no .txt articles in this folder" in out

@@ -7,6 +7,9 @@ Every value gets a status: `exact` (found after folding case, quotes and white s
 
 from __future__ import annotations
 
+import bisect
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,11 +18,13 @@ from rapidfuzz import fuzz
 
 from agreement_llm.grounded_fields import grounded_values
 from agreement_llm.models import ArticleRecord
-from agreement_llm.textnorm import fold, fold_char
+from agreement_llm.textnorm import fold, fold_char, fold_quotes
 
 __all__ = ["GroundingReport", "Match", "Span", "ground", "locate"]
 
 FUZZY_THRESHOLD = 85.0
+_SPACE = re.compile(r"\s+")
+_LONG_SPACE = re.compile(r"\s{2,}")
 _MIN_FUZZY_LEN = 4
 
 
@@ -66,15 +71,30 @@ class GroundingReport(BaseModel):
 
 @dataclass(frozen=True)
 class FoldedText:
-    """An article folded for search, with a map from folded positions to original ones."""
+    """An article folded for search, with a map from folded positions to original ones.
+
+    The map is either an index per folded character (`index`), or, when folding keeps every
+    character one character (most text), only the places where runs of white space were
+    collapsed (`breaks`, each with the total `shifts` up to it): far less to build.
+    """
 
     original: str
     folded: str
-    index: tuple[int, ...]
+    index: tuple[int, ...] = ()
+    breaks: tuple[int, ...] = ()
+    shifts: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, text: str) -> FoldedText:
         """Fold `text` the way `textnorm.fold` does, keeping where each character came from."""
+        nfkc = unicodedata.normalize("NFKC", text)
+        if len(nfkc) == len(text) and len(nfkc.casefold()) == len(text):
+            return cls._fast(text, fold_quotes(nfkc.casefold()))
+        return cls.char_by_char(text)
+
+    @classmethod
+    def char_by_char(cls, text: str) -> FoldedText:
+        """The fold computed one character at a time (any text; slower)."""
         chars: list[str] = []
         index: list[int] = []
         in_space = True  # drop leading white space, as fold() strips it
@@ -91,9 +111,28 @@ class FoldedText:
                 index.append(i)
         return cls(text, "".join(chars), tuple(index))
 
+    @classmethod
+    def _fast(cls, text: str, folded: str) -> FoldedText:
+        lead = len(folded) - len(folded.lstrip())
+        body = folded.strip()
+        breaks, shifts = [0], [lead]
+        removed = 0  # characters dropped so far by collapsing runs of white space
+        for run in _LONG_SPACE.finditer(body):
+            # the run becomes one space at folded position start - removed; after it, the
+            # folded text is behind the original by the run's extra characters too
+            breaks.append(run.start() - removed + 1)
+            removed += len(run.group(0)) - 1
+            shifts.append(lead + removed)
+        return cls(text, _SPACE.sub(" ", body), breaks=tuple(breaks), shifts=tuple(shifts))
+
+    def _original(self, pos: int) -> int:
+        if self.index:
+            return self.index[pos]
+        return pos + self.shifts[bisect.bisect_right(self.breaks, pos) - 1]
+
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) back to the original text."""
-        return self.index[start], self.index[end - 1] + 1
+        return self._original(start), self._original(end - 1) + 1
 
 
 def locate(value: str, text: FoldedText, *, verbatim: bool = False) -> Span:

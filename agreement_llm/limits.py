@@ -13,7 +13,7 @@ def estimate_tokens(text: str) -> int:
 
     CJK text runs about one token per character; English about four characters per token.
     """
-    ascii_chars = sum(1 for c in text if ord(c) < 128)
+    ascii_chars = len(text) if text.isascii() else len(text.encode("ascii", "ignore"))
     return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)
 
 

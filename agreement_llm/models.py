@@ -7,8 +7,9 @@ These models are the contract between the extractor, the gold files and the scor
 from __future__ import annotations
 
 import calendar
+import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -173,3 +174,23 @@ class ArticleRecord(_Strict):
         from agreement_llm.display import record_html
 
         return record_html(self)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON schema (computed once per set of arguments; each call gets its own copy).
+
+        Structured-output clients ask for it on every request, and generating it cost more
+        CPU than the rest of an extraction.
+        """
+        # structured-output clients derive a fresh subclass per call: key on the definition
+        fields = [(n, repr(f.annotation), repr(f.default)) for n, f in cls.model_fields.items()]
+        key = repr((cls.__name__, cls.__doc__, fields, args, sorted(kwargs.items())))
+        text = _SCHEMAS.get(key)
+        if text is None:
+            text = json.dumps(super().model_json_schema(*args, **kwargs))
+            _SCHEMAS[key] = text
+        result: dict[str, Any] = json.loads(text)
+        return result
+
+
+_SCHEMAS: dict[str, str] = {}

@@ -4,6 +4,8 @@ record's JSON schema is shaped for the server (limits, `json_object` with `schem
 from __future__ import annotations
 
 import copy
+import json
+from functools import lru_cache
 from typing import Any
 
 import instructor
@@ -78,13 +80,28 @@ def shape_request(
     if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
         return kwargs
     grammar = style is OutputStyle.json_object_schema
-    schema = limit_schema(fmt["json_schema"]["schema"], max_items, max_string, strip_text=grammar)
+    schema = _limited(json.dumps(fmt["json_schema"]["schema"]), max_items, max_string, grammar)
     shaped = dict(kwargs)
-    if style is OutputStyle.json_object_schema:
-        shaped["response_format"] = {"type": "json_object", "schema": schema}
+    if grammar:
+        # not an OpenAI type: sent as extra body, which the client does not walk and re-type
+        del shaped["response_format"]
+        extra = dict(shaped.get("extra_body") or {})
+        extra["response_format"] = {"type": "json_object", "schema": schema}
+        shaped["extra_body"] = extra
     else:
         shaped["response_format"] = {
             "type": "json_schema",
             "json_schema": {**fmt["json_schema"], "schema": schema},
         }
     return shaped
+
+
+@lru_cache(maxsize=64)
+def _limited(
+    schema: str, max_items: int | None, max_string: int | None, strip_text: bool
+) -> dict[str, Any]:
+    """`limit_schema` of a schema given as JSON, computed once per schema and limits.
+
+    The result is shared: it goes into request bodies, which nothing changes.
+    """
+    return limit_schema(json.loads(schema), max_items, max_string, strip_text=strip_text)

@@ -30,6 +30,11 @@ _PUNCT = re.compile(r"[^\w\s]|_")
 _LEGAL_SUFFIXES = ("group co", "corporation", "limited", "company", "corp", "ltd", "inc", "co")
 
 
+def fold_quotes(text: str) -> str:
+    """Curly and other quote marks made straight."""
+    return text.translate(_QUOTES)
+
+
 def fold_char(ch: str) -> str:
     """Fold one character for grounding: NFKC, case-folded, curly quotes made straight."""
     return unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)

@@ -66,7 +66,9 @@ def _articles(n: int) -> list[str]:
 async def _raw(base_url: str, texts: list[str], concurrency: int) -> None:
     import openai
 
-    client = openai.AsyncOpenAI(api_key="bench", base_url=base_url, max_retries=0)
+    client = openai.AsyncOpenAI(
+        api_key="bench", base_url=base_url, max_retries=0, http_client=openai.DefaultAioHttpClient()
+    )
     gate = asyncio.Semaphore(concurrency)
 
     async def one(text: str) -> None:
@@ -77,7 +79,10 @@ async def _raw(base_url: str, texts: list[str], concurrency: int) -> None:
                 response_format={"type": "json_object"},
             )
 
-    await asyncio.gather(*(one(t) for t in texts))
+    try:
+        await asyncio.gather(*(one(t) for t in texts))
+    finally:
+        await client.close()
 
 
 def _timed(fn: Any) -> tuple[float, float]:
@@ -92,7 +97,6 @@ def _prompt_tokens() -> None:
 
     from agreement_llm.articles import read_article
     from agreement_llm.config import local_endpoint
-    from agreement_llm.limits import estimate_tokens
     from agreement_llm.models import ArticleRecord
     from agreement_llm.prompts import list_prompts
     from agreement_llm.request import shape_request
@@ -122,7 +126,6 @@ def _prompt_tokens() -> None:
         f"  naive instructor JSON mode (schema in the system prompt): {mean:.0f} "
         f"({mean - article:.0f} overhead)"
     )
-    del estimate_tokens
 
 
 def _tokenizer() -> Any:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from agreement_llm.grounding import FoldedText, Match, ground, locate
 from agreement_llm.models import Agreement, ArticleRecord, Party, Person
 
@@ -82,3 +85,12 @@ def test_ground_flags_every_value_and_keeps_them() -> None:
     assert by_path["agreements[0].parties[1].name"].status is Match.not_found
     assert [s.value for s in report.not_found] == ["Ministry of Magic", "Harry Potter"]
     assert report.grounded_share == 0.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZé ’“”\n\t\u00a0长ＳＩＣ.-")), max_size=60))
+def test_the_fast_fold_maps_like_the_character_by_character_one(text: str) -> None:
+    fast, slow = FoldedText.of(text), FoldedText.char_by_char(text)
+    assert fast.folded == slow.folded.rstrip()
+    for pos in range(len(fast.folded)):
+        assert fast.span(pos, pos + 1) == slow.span(pos, pos + 1)

@@ -100,9 +100,13 @@ def _comparison_html(data: dict[str, Any]) -> str:
     )
 
 
+def _label(slot: dict[str, Any]) -> str:
+    return f"{slot['field']}.{slot['part']}" if slot.get("part") else str(slot["field"])
+
+
 def _slot_table(slots: list[dict[str, Any]]) -> str:
     rows = "".join(
-        f'<tr class="{s["outcome"]}"><td>{html.escape(s["field"])}</td>'
+        f'<tr class="{s["outcome"]}"><td>{html.escape(_label(s))}</td>'
         f"<td>{html.escape(str(s['gold'] or ''))}</td><td>{html.escape(str(s['pred'] or ''))}</td>"
         f'<td class="{s["outcome"]}">{_LABEL[s["outcome"]]}</td></tr>'
         for s in slots

@@ -49,6 +49,7 @@ class Slot(BaseModel):
 
     field: str
     outcome: Outcome
+    part: str | None = None  # year, month or day for date slots
     gold: str | None = None
     pred: str | None = None
     gold_agreement: int | None = None
@@ -132,9 +133,10 @@ def date_slots(
     for part in ("year", "month", "day"):
         gv = getattr(gold, part) if gold is not None else None
         pv = getattr(pred, part) if pred is not None else None
-        out += _compare(
+        slots = _compare(
             field, None if gv is None else str(gv), None if pv is None else str(pv), gv == pv, g, p
         )
+        out += [slot.model_copy(update={"part": part}) for slot in slots]
     return out
 
 

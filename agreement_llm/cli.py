@@ -209,11 +209,17 @@ def serve_cmd(port: int) -> None:
     click.echo(
         f"serving {local_endpoint(port).model} at http://127.0.0.1:{port}/v1 (Ctrl-C to stop)"
     )
+    import signal
+
+    # a TERM (from a service manager, say) stops the model server too, as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         proc.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         proc.terminate()
-        proc.wait()
+        proc.wait(30)
 
 
 @main.group("gold")

@@ -53,7 +53,7 @@ class RetryPolicy(BaseModel):
     def transient(self) -> Retrying:
         """The tenacity policy for one request's transient failures."""
         backoff = wait_exponential_jitter(
-            initial=self.initial_wait, max=self.max_wait, jitter=self.jitter
+            multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
         )
 
         def wait(state: RetryCallState) -> float:

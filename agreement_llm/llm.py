@@ -195,7 +195,7 @@ class _Recorder:
 class _SyncCreate(_Recorder):
     def __init__(self, client: openai.OpenAI, *args: Any) -> None:
         super().__init__(*args)
-        self.client = client
+        self.completions = client.chat.completions  # built anew on each lookup
 
     def __call__(self, **kwargs: Any) -> ChatCompletion:
         shaped = self.shape(kwargs)
@@ -203,7 +203,7 @@ class _SyncCreate(_Recorder):
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion: ChatCompletion = self.client.chat.completions.create(**shaped)
+                    completion: ChatCompletion = self.completions.create(**shaped)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)
@@ -213,7 +213,7 @@ class _SyncCreate(_Recorder):
 class _AsyncCreate(_Recorder):
     def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
         super().__init__(*args)
-        self.client = client
+        self.completions = client.chat.completions  # built anew on each lookup
 
     def request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         return {**super().request(messages), "max_retries": self.policy.reask_async()}
@@ -224,7 +224,7 @@ class _AsyncCreate(_Recorder):
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion: ChatCompletion = await self.client.chat.completions.create(**shaped)
+                    completion: ChatCompletion = await self.completions.create(**shaped)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)

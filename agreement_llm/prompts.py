@@ -72,6 +72,7 @@ class Prompt:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
 
+@cache
 def prompts_dir() -> Path:
     """The folder the prompt versions are read from (the packaged copy, else the repo's)."""
     packaged = Path(__file__).parent / "_prompts"

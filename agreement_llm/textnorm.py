@@ -26,22 +26,30 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+_QUOTE_MAP = {chr(k): v for k, v in _QUOTES.items() if isinstance(v, str)}
+_QUOTE_MARKS = re.compile("[" + re.escape("".join(_QUOTE_MAP)) + "]")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _LEGAL_SUFFIXES = ("group co", "corporation", "limited", "company", "corp", "ltd", "inc", "co")
 
 
 def fold_quotes(text: str) -> str:
     """Curly and other quote marks made straight."""
-    return text.translate(_QUOTES)
+    if text.isascii():
+        return text.replace("`", "'")
+    for mark in set(_QUOTE_MARKS.findall(text)):  # str.replace per mark beats str.translate
+        text = text.replace(mark, _QUOTE_MAP[mark])
+    return text
 
 
 def fold_char(ch: str) -> str:
     """Fold one character for grounding: NFKC, case-folded, curly quotes made straight."""
-    return unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)
+    return fold_quotes(unicodedata.normalize("NFKC", ch).casefold())
 
 
 def fold(text: str) -> str:
     """Fold text for grounding: NFKC, case, quotes, and runs of white space to one space."""
+    if text.isascii():
+        return _SPACE.sub(" ", fold_quotes(text.lower())).strip()
     return _SPACE.sub(" ", "".join(fold_char(c) for c in text)).strip()
 
 

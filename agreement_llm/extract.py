@@ -15,7 +15,7 @@ from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
 from agreement_llm.htmltext import looks_like_html
 from agreement_llm.limits import check_fits
-from agreement_llm.llm import acall_model, build_async_client, build_client, call_model
+from agreement_llm.llm import acall_model, build_async_client, call_model, shared_client
 from agreement_llm.models import ArticleRecord, PartialDate
 from agreement_llm.prompts import Prompt, load_prompt
 from agreement_llm.retry import RetryPolicy
@@ -159,19 +159,13 @@ def extract_with_details(
     """
     job = _prepare(text, prompt, model, endpoint, client)
     start = time.perf_counter()
-    own = client is None
-    http = build_client(job.endpoint) if client is None else client
-    try:
-        record, attempts = call_model(
-            job.messages,
-            client=http,
-            endpoint=job.endpoint,
-            prompt=job.prompt,
-            policy=retry or RetryPolicy(),
-        )
-    finally:
-        if own:
-            http.close()
+    record, attempts = call_model(
+        job.messages,
+        client=client or shared_client(job.endpoint),
+        endpoint=job.endpoint,
+        prompt=job.prompt,
+        policy=retry or RetryPolicy(),
+    )
     return _finish(job, record, attempts, time.perf_counter() - start, article_date)
 
 

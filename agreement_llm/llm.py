@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from functools import cache
+from functools import cache, lru_cache
 from json import JSONDecodeError
 from typing import Any, Literal, cast
 
@@ -26,7 +26,13 @@ from agreement_llm.request import instructor_mode, shape_request
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 
-__all__ = ["acall_model", "build_async_client", "build_client", "call_model"]
+__all__ = [
+    "acall_model",
+    "build_async_client",
+    "build_client",
+    "call_model",
+    "shared_client",
+]
 
 
 def _client_options(endpoint: Endpoint) -> dict[str, Any]:
@@ -41,6 +47,13 @@ def _client_options(endpoint: Endpoint) -> dict[str, Any]:
 def build_client(endpoint: Endpoint) -> openai.OpenAI:
     """An `openai.OpenAI` client for `endpoint`, with its own retries off (ours apply)."""
     return openai.OpenAI(**_client_options(endpoint))
+
+
+@lru_cache(maxsize=8)
+def shared_client(endpoint: Endpoint) -> openai.OpenAI:
+    """One client per endpoint for the process: building one (its TLS context) cost ~50 ms,
+    and a kept client reuses its connections."""
+    return build_client(endpoint)
 
 
 def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:

@@ -49,6 +49,9 @@ def _pretty(body: Any) -> Any:
         return text
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 
@@ -76,7 +79,7 @@ class PrettyYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
-        cassette: dict[str, Any] = yaml.safe_load(text) or {}
+        cassette: dict[str, Any] = yaml.load(text, Loader=_LOADER) or {}
         for interaction in cassette.get("interactions", []):
             body = interaction["response"].get("body", {})
             if isinstance(body.get("string"), str):

@@ -8,7 +8,7 @@ import json
 import time
 from functools import cache, lru_cache
 from json import JSONDecodeError
-from typing import Any, Literal, cast
+from typing import Any, Literal, NoReturn, cast
 
 import instructor
 import openai
@@ -293,6 +293,14 @@ def _translate(exc: Exception, recorder: _Recorder) -> ExtractionError | None:
     return ExtractionError(redact(message, key), kind=kind, attempts=recorder.attempts)
 
 
+def _reraise(exc: Exception, recorder: _Recorder) -> NoReturn:
+    """Raise the `ExtractionError` that `exc` means, or `exc` itself when it is not ours."""
+    error = _translate(exc, recorder)
+    if error is None:
+        raise exc
+    raise error from None
+
+
 def call_model(
     messages: list[dict[str, str]],
     *,
@@ -310,10 +318,7 @@ def call_model(
     try:
         record: ArticleRecord = patched(**create.request(messages))
     except Exception as exc:
-        error = _translate(exc, create)
-        if error is None:
-            raise
-        raise error from None
+        _reraise(exc, create)
     return _plain(record), create.attempts
 
 
@@ -335,8 +340,5 @@ async def acall_model(
     try:
         record: ArticleRecord = await patched(**create.request(messages))
     except Exception as exc:
-        error = _translate(exc, create)
-        if error is None:
-            raise
-        raise error from None
+        _reraise(exc, create)
     return _plain(record), create.attempts

@@ -8,7 +8,6 @@ failed ones; the file is rewritten once at the start so that every article appea
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from agreement_llm.errors import ExtractionError, InputError
 from agreement_llm.extract import Extraction
 from agreement_llm.usage import Attempt
 
-__all__ = ["ErrorInfo", "ResultRow", "ResultStore"]
+__all__ = ["ErrorInfo", "ResultRow", "ResultStore", "read_results"]
 
 
 class ErrorInfo(BaseModel):
@@ -139,8 +138,3 @@ def read_results(path: Path) -> list[ResultRow]:
     if not path.exists():
         raise InputError(f"{path}: no such results file")
     return list(ResultStore(path).load().values())
-
-
-def dump_json(rows: list[ResultRow]) -> str:
-    """Rows as a JSON array (for small result sets)."""
-    return json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False)

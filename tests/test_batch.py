@@ -3,6 +3,7 @@ tokens, frames are tidy. The server is a scripted transport (synthetic answers).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from agreement_llm.articles import Article
 from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extract_many
 from agreement_llm.cache import ResultCache
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.errors import InputError
 from agreement_llm.frames import to_frames
 from agreement_llm.ratelimit import _Bucket
-from agreement_llm.results import ResultStore
+from agreement_llm.results import ResultStore, read_results
 from agreement_llm.retry import RetryPolicy
 from tests.fakes import VALID, completion
 
@@ -74,8 +76,6 @@ async def _run(server: Server, articles: list[Article], **kw: object) -> BatchRe
 
 
 def test_every_article_ends_as_a_record_or_an_error(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     out = tmp_path / "results.jsonl"
     result = asyncio.run(_run(server, _articles(6, fail={2, 4}), out=out, cache=False))
@@ -91,8 +91,6 @@ def test_every_article_ends_as_a_record_or_an_error(tmp_path: Path) -> None:
 
 
 def test_a_second_run_retries_only_the_failures_and_writes_no_duplicate(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     out = tmp_path / "results.jsonl"
     articles = _articles(5, fail={1})
@@ -109,9 +107,18 @@ def test_a_second_run_retries_only_the_failures_and_writes_no_duplicate(tmp_path
     assert all(json.loads(line)["status"] == "ok" for line in out.read_text().splitlines())
 
 
-def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
-    import asyncio
+def test_a_results_file_reads_back_into_frames(tmp_path: Path) -> None:
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    asyncio.run(_run(server, _articles(3, fail={0}), out=out, cache=False))
+    rows = read_results(out)
+    assert sorted(r.article_id for r in rows) == ["a0", "a1", "a2"]
+    assert list(to_frames(rows).agreements["article_id"]) in (["a1", "a2"], ["a2", "a1"])
+    with pytest.raises(InputError, match="no such results file"):
+        read_results(tmp_path / "nope.jsonl")
 
+
+def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
     server = Server()
     out = tmp_path / "results.jsonl"
     articles = _articles(3)
@@ -129,8 +136,6 @@ def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
 
 
 def test_changing_the_prompt_version_redoes_the_work(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     out = tmp_path / "results.jsonl"
     articles = _articles(2)
@@ -146,8 +151,6 @@ def test_changing_the_prompt_version_redoes_the_work(tmp_path: Path) -> None:
 
 
 def test_the_cache_saves_every_token_the_second_time(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     cache = ResultCache(tmp_path / "cache")
     first = asyncio.run(_run(server, _articles(3), cache=cache))
@@ -165,8 +168,6 @@ def test_the_cache_saves_every_token_the_second_time(tmp_path: Path) -> None:
 
 
 def test_cache_off_asks_again(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     asyncio.run(_run(server, _articles(2), cache=False))
     asyncio.run(_run(server, _articles(2), cache=False))
@@ -196,8 +197,6 @@ def test_duplicate_ids_are_refused() -> None:
 
 
 def test_frames_are_tidy_and_join_by_ids(tmp_path: Path) -> None:
-    import asyncio
-
     server = Server()
     result = asyncio.run(_run(server, _articles(3, fail={1}), cache=False))
     frames = to_frames(result.rows)

@@ -94,6 +94,7 @@ async def aextract_many(
     opts = options or BatchOptions()
     if opts.concurrency < 1:
         raise InputError(f"concurrency must be at least 1, not {opts.concurrency}")
+    limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
     items = _articles(articles)
     chosen = load_prompt(prompt)
     ep = endpoint or resolve_endpoint(model=model)
@@ -107,7 +108,6 @@ async def aextract_many(
     store = ResultStore(opts.out) if opts.out else None
     done = store.start() if store else {}
     http = client or build_async_client(ep)
-    limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
     budget = chosen.manifest.settings.max_tokens
     rows: dict[str, ResultRow] = {}
     summary = BatchSummary(articles=len(items))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from agreement_llm.errors import InputError
+
 __all__ = ["RateLimiter"]
 
 
@@ -34,7 +36,7 @@ class RateLimiter:
     ) -> None:
         for name, value in (("requests", requests_per_minute), ("tokens", tokens_per_minute)):
             if value is not None and value <= 0:
-                raise ValueError(f"{name} per minute must be positive, not {value}")
+                raise InputError(f"{name} per minute must be positive, not {value}")
         self._requests = _Bucket(requests_per_minute) if requests_per_minute else None
         self._tokens = _Bucket(tokens_per_minute) if tokens_per_minute else None
         self._lock = asyncio.Lock()

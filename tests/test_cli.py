@@ -144,3 +144,27 @@ def test_a_folder_without_articles(tmp_path: Path) -> None:
     code, out = _run("extract", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1")
     assert code == 1
     assert "no .txt articles in this folder" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--concurrency", "0"], "concurrency must be at least 1"),
+        (["--rpm", "-5"], "requests per minute must be positive"),
+    ],
+)
+def test_bad_batch_options_are_one_line(tmp_path: Path, option: list[str], message: str) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("A Corp and B City signed an MoU.")
+    code, out = _run(
+        "extract",
+        str(article),
+        "--out",
+        str(tmp_path / "r.jsonl"),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        *option,
+    )
+    assert code == 1
+    assert message in out
+    assert "Traceback" not in out

@@ -18,7 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Behaviour", "FakeServer", "chat_completion"]
+__all__ = [
+    "FAULTS",
+    "Behaviour",
+    "FakeServer",
+    "chat_completion",
+    "fault_corpus",
+    "faulty",
+    "healthy",
+    "marked_faults",
+]
 
 
 def chat_completion(
@@ -203,11 +212,16 @@ FAULTS: dict[str, Behaviour] = {
 }
 
 
+def healthy(delay: float = 0.0) -> Script:
+    """A script that answers every request with a valid record, after `delay` seconds."""
+    good = Behaviour(body=chat_completion(VALID_RECORD), delay=delay)
+    return lambda request, number: good
+
+
 def faulty(kind: str, times: int) -> Script:
     """A script that answers with fault `kind` for the first `times` requests, then validly."""
-    bad = FAULTS[kind]
-    good = Behaviour(body=chat_completion(VALID_RECORD))
-    return lambda request, number: bad if number < times else good
+    bad, good = FAULTS[kind], healthy()
+    return lambda request, number: bad if number < times else good(request, number)
 
 
 def fault_corpus(text: str, clean: int) -> list[tuple[str, str]]:
@@ -225,11 +239,12 @@ def fault_corpus(text: str, clean: int) -> list[tuple[str, str]]:
 def marked_faults() -> Script:
     """A script answering each article by the fault its text carries (re-asks included)."""
     counts: dict[str, int] = {}
+    good = healthy()
 
     def script(request: dict[str, Any], number: int) -> Behaviour:
         text = "\n".join(str(m.get("content")) for m in request.get("messages", []))
         if "FAULT=" not in text:
-            return Behaviour(body=chat_completion(VALID_RECORD))
+            return good(request, number)
         marker = text.split("FAULT=", 1)[1].split("\n", 1)[0]
         kind, times = marker.split(";TIMES=")
         seen = counts.get(marker, 0)

@@ -21,12 +21,10 @@ from agreement_llm.batch import BatchOptions, extract_many  # noqa: E402
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind  # noqa: E402
 from agreement_llm.fakeserver import (  # noqa: E402
     FAULTS,
-    VALID_RECORD,
-    Behaviour,
     FakeServer,
-    chat_completion,
     fault_corpus,
     faulty,
+    healthy,
     marked_faults,
 )
 
@@ -66,7 +64,7 @@ def main() -> None:
         options = BatchOptions(concurrency=8, out=out, cache=False, retry=POLICY)
         with FakeServer(marked_faults(), max_seconds=300) as server:
             first = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
-        with FakeServer(lambda r, n: Behaviour(body=chat_completion(VALID_RECORD))) as server:
+        with FakeServer(healthy()) as server:
             second = extract_many(
                 articles, prompt="v1", endpoint=_endpoint(server), options=options
             )

@@ -115,14 +115,14 @@ def test_eval_replays_and_fails_under_a_threshold(tmp_path: Path) -> None:
 
 
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
-    from agreement_llm.fakeserver import VALID_RECORD, Behaviour, FakeServer, chat_completion
+    from agreement_llm.fakeserver import FakeServer, healthy
 
     folder = tmp_path / "articles"
     folder.mkdir()
     for i in range(3):
         (folder / f"a{i}.txt").write_text(f"A Corp and B City signed a memorandum ({i}).")
     out = tmp_path / "results.parquet"
-    with FakeServer(lambda r, n: Behaviour(body=chat_completion(VALID_RECORD))) as server:
+    with FakeServer(healthy()) as server:
         code, text = _run(
             "extract",
             str(folder),

@@ -30,6 +30,7 @@ from agreement_llm.fakeserver import (
     chat_completion,
     fault_corpus,
     faulty,
+    healthy,
     marked_faults,
 )
 
@@ -152,7 +153,7 @@ def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
     assert failed == {a.article_id for a in articles if a.article_id.endswith("x99")} | {
         truncated_once
     }
-    with FakeServer(lambda r, n: Behaviour(body=chat_completion(VALID_RECORD))) as server:
+    with FakeServer(healthy()) as server:
         second = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
         retried = len(server.requests)
     assert retried == len(failed)
@@ -169,9 +170,8 @@ def test_a_run_killed_mid_way_resumes_to_every_article_exactly_once(tmp_path: Pa
     for i in range(n):
         (folder / f"a{i:02d}.txt").write_text(f"{TEXT} ({i})")
     out = tmp_path / "results.jsonl"
-    slow = Behaviour(body=chat_completion(VALID_RECORD), delay=0.15)
     env = {**os.environ, "AGREEMENT_LLM_CACHE_DIR": str(tmp_path / "cache")}
-    with FakeServer(lambda r, k: slow, max_seconds=120) as server:
+    with FakeServer(healthy(delay=0.15), max_seconds=120) as server:
         cmd = [
             sys.executable,
             "-m",

@@ -19,8 +19,6 @@ from agreement_llm.models import Agreement, ArticleRecord, Money, PartialDate, P
 
 __all__ = ["GoldFile", "Problem", "check_gold_dir", "gold_stats", "load_gold", "load_gold_dir"]
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "eval"
-
 
 class GoldFile(BaseModel):
     """One gold file: an article's hand-labelled record and the labeller's notes."""

@@ -46,12 +46,17 @@ class BatchOptions:
     progress: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class BatchResult:
     """Every article's row (in input order) and the summary of the run."""
 
     rows: list[ResultRow]
     summary: BatchSummary
+
+    def __repr__(self) -> str:
+        # short: a full repr of thousands of rows is unreadable, and asyncio.run computes the
+        # repr of its result (Python 3.11, restoring the SIGINT handler)
+        return f"<BatchResult of {len(self.rows)} rows: {self.summary}>"
 
     @property
     def failed(self) -> list[ResultRow]:

@@ -1,6 +1,6 @@
-"""One structured LLM call: instructor drives the request (and re-asks invalid output); this
-module retries transient failures, shapes the request for the server, and records every
-attempt. The sync and async calls share all of it but the awaiting."""
+"""One structured LLM call: instructor's retry loop drives it (parsing, validation, re-asks of
+invalid output); this module retries transient failures, shapes the request for the server,
+and records every attempt. The sync and async calls share all of it but the awaiting."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, Literal, NoReturn, cast
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.retry import retry_async, retry_sync
 from instructor.processing.function_calls import openai_schema
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from agreement_llm.errors import ExtractionError
 from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
-from agreement_llm.request import instructor_mode, shape_request
+from agreement_llm.request import instructor_mode, instructor_request, shape_request
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 
@@ -106,6 +107,12 @@ def _plain(record: ArticleRecord) -> ArticleRecord:
     return ArticleRecord.model_construct(_fields_set=record.model_fields_set, **dict(record))
 
 
+# Requests go through the client's `post` rather than `chat.completions.create`: the body is
+# already plain JSON, and `create` re-walks it against the SDK's typed parameters, which cost
+# more CPU per request than the rest of the library's work (benchmarks/throughput.py).
+_PATH = "/chat/completions"
+
+
 class _Recorder:
     """What both `create` functions share: request shaping and the record of attempts."""
 
@@ -115,14 +122,17 @@ class _Recorder:
         self.policy = policy
         self.attempts: list[Attempt] = []
 
-    def shape(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def body(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body of the request instructor asks for, shaped for the server."""
         settings = self.prompt.manifest.settings
-        return shape_request(
+        shaped = shape_request(
             kwargs,
             self.endpoint.style,
             max_items=settings.max_items,
             max_string=settings.max_string,
         )
+        extra = shaped.pop("extra_body", None) or {}
+        return {**shaped, **extra}
 
     def failed(self, exc: Exception, start: float) -> Exception:
         """Record a request that raised; return the exception to raise for it."""
@@ -192,15 +202,22 @@ class _Recorder:
         )
         return hooks
 
-    def request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+    def instructor_args(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        """The arguments of instructor's retry loop (the re-asks) but `func` and `max_retries`."""
         settings = self.prompt.manifest.settings
-        return {
+        request = {
             "model": self.endpoint.model,
             "messages": messages,
-            "response_model": _response_model(),
-            "max_retries": self.policy.reask(),
             "max_tokens": settings.max_tokens,
             "temperature": settings.temperature,
+        }
+        return {
+            "response_model": _response_model(),
+            "args": (),
+            "kwargs": instructor_request(_response_model(), request, self.endpoint.style),
+            "context": None,
+            "strict": True,
+            "mode": instructor_mode(self.endpoint.style),
             "hooks": self.hooks(),
         }
 
@@ -208,15 +225,15 @@ class _Recorder:
 class _SyncCreate(_Recorder):
     def __init__(self, client: openai.OpenAI, *args: Any) -> None:
         super().__init__(*args)
-        self.completions = client.chat.completions  # built anew on each lookup
+        self.client = client
 
     def __call__(self, **kwargs: Any) -> ChatCompletion:
-        shaped = self.shape(kwargs)
+        body = self.body(kwargs)
         for attempt in self.policy.transient():
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion: ChatCompletion = self.completions.create(**shaped)
+                    completion = self.client.post(_PATH, body=body, cast_to=ChatCompletion)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)
@@ -226,18 +243,15 @@ class _SyncCreate(_Recorder):
 class _AsyncCreate(_Recorder):
     def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
         super().__init__(*args)
-        self.completions = client.chat.completions  # built anew on each lookup
-
-    def request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
-        return {**super().request(messages), "max_retries": self.policy.reask_async()}
+        self.client = client
 
     async def __call__(self, **kwargs: Any) -> ChatCompletion:
-        shaped = self.shape(kwargs)
+        body = self.body(kwargs)
         async for attempt in self.policy.transient_async():
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion: ChatCompletion = await self.completions.create(**shaped)
+                    completion = await self.client.post(_PATH, body=body, cast_to=ChatCompletion)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)
@@ -314,9 +328,10 @@ def call_model(
     Raises `ExtractionError` when retries run out or the server refuses the request.
     """
     create = _SyncCreate(client, endpoint, prompt, policy)
-    patched = instructor.patch(create=create, mode=instructor_mode(endpoint.style))
     try:
-        record: ArticleRecord = patched(**create.request(messages))
+        record: ArticleRecord = retry_sync(
+            func=create, max_retries=policy.reask(), **create.instructor_args(messages)
+        )
     except Exception as exc:
         _reraise(exc, create)
     return _plain(record), create.attempts
@@ -332,13 +347,10 @@ async def acall_model(
 ) -> tuple[ArticleRecord, list[Attempt]]:
     """The async twin of `call_model`."""
     create = _AsyncCreate(client, endpoint, prompt, policy)
-
-    async def create_fn(**kwargs: Any) -> ChatCompletion:  # instructor checks for a coroutine
-        return await create(**kwargs)
-
-    patched = instructor.patch(create=create_fn, mode=instructor_mode(endpoint.style))
     try:
-        record: ArticleRecord = await patched(**create.request(messages))
+        record: ArticleRecord = await retry_async(
+            func=create, max_retries=policy.reask_async(), **create.instructor_args(messages)
+        )
     except Exception as exc:
         _reraise(exc, create)
     return _plain(record), create.attempts

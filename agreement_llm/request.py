@@ -9,10 +9,12 @@ from functools import lru_cache
 from typing import Any
 
 import instructor
+from instructor.processing.response import handle_response_model
+from pydantic import BaseModel
 
 from agreement_llm.config import OutputStyle
 
-__all__ = ["instructor_mode", "limit_schema", "shape_request"]
+__all__ = ["instructor_mode", "instructor_request", "limit_schema", "shape_request"]
 
 _MODES: dict[OutputStyle, instructor.Mode] = {
     OutputStyle.tools: instructor.Mode.TOOLS,
@@ -26,6 +28,35 @@ _MODES: dict[OutputStyle, instructor.Mode] = {
 def instructor_mode(style: OutputStyle) -> instructor.Mode:
     """The instructor mode that produces (before shaping) the request of `style`."""
     return _MODES[style]
+
+
+# Modes whose additions to a request (response_format, tools) do not depend on its messages.
+_FIXED_MODES = frozenset({instructor.Mode.TOOLS, instructor.Mode.JSON_SCHEMA})
+
+
+def instructor_request(
+    response_model: type[BaseModel], kwargs: dict[str, Any], style: OutputStyle
+) -> dict[str, Any]:
+    """`kwargs` with what instructor adds for `style`'s mode: the schema as a response format or
+    tool, or (modes that write it into the prompt) the format instructions in the messages."""
+    mode = instructor_mode(style)
+    if mode in _FIXED_MODES:
+        return {**kwargs, **_fixed_additions(response_model, mode)}
+    prepared: dict[str, Any] = handle_response_model(response_model, mode, **kwargs)[1]
+    return prepared
+
+
+@lru_cache(maxsize=16)
+def _fixed_additions(response_model: type[BaseModel], mode: instructor.Mode) -> dict[str, Any]:
+    """What instructor adds to every request of a fixed mode, prepared once.
+
+    Instructor prepares each request anew, and for these modes that cost more CPU than the rest
+    of an extraction (it also renders, and drops, an indented copy of the schema). The result
+    is shared: it goes into request bodies, which nothing changes.
+    """
+    prepared: dict[str, Any] = handle_response_model(response_model, mode, messages=[])[1]
+    del prepared["messages"]
+    return prepared
 
 
 def limit_schema(

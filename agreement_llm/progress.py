@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -60,11 +61,32 @@ class BatchSummary:
         )
 
 
+NOTEBOOK_HINT = (
+    "a live progress bar in a notebook needs ipywidgets: pip install 'agreement-llm[notebook]'"
+)
+
+
+def _can_show(console: Console) -> bool:
+    """Whether a live bar can show on `console` (in a notebook, rich draws it in a widget)."""
+    if not console.is_jupyter:
+        return True
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        warnings.warn(NOTEBOOK_HINT, stacklevel=4)
+        return False
+    return True
+
+
 class BatchProgress:
-    """A live bar: articles done and failed, tokens, rate and time left."""
+    """A live bar: articles done and failed, tokens, rate and time left.
+
+    It draws on the terminal (standard error) or, in a notebook, in an output widget.
+    """
 
     def __init__(self, total: int, *, enabled: bool = True, console: Console | None = None) -> None:
-        self.enabled = enabled
+        console = console or Console(stderr=True)
+        self.enabled = enabled and _can_show(console)
         self._progress = Progress(
             TextColumn("[bold]extract"),
             BarColumn(),
@@ -74,7 +96,7 @@ class BatchProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,
-            disable=not enabled,
+            disable=not self.enabled,
             transient=False,
         )
         self._task = self._progress.add_task(
@@ -91,6 +113,7 @@ class BatchProgress:
 
     def __exit__(self, *exc: object) -> None:
         if self.enabled:
+            self._progress.refresh()  # rich does not redraw a notebook's bar when it stops
             self._progress.stop()
 
     def advance(self, row: ResultRow) -> None:

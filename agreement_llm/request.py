@@ -111,7 +111,7 @@ def shape_request(
     if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
         return kwargs
     grammar = style is OutputStyle.json_object_schema
-    schema = _limited(json.dumps(fmt["json_schema"]["schema"]), max_items, max_string, grammar)
+    schema = _limited_schema(fmt["json_schema"]["schema"], max_items, max_string, grammar)
     shaped = dict(kwargs)
     if grammar:
         # not an OpenAI type: sent as extra body, which the client does not walk and re-type
@@ -125,6 +125,26 @@ def shape_request(
             "json_schema": {**fmt["json_schema"], "schema": schema},
         }
     return shaped
+
+
+# (id of a schema, limits) -> (that schema, kept alive so its id is not reused; the result)
+_BY_IDENTITY: dict[tuple[int, int | None, int | None, bool], tuple[object, dict[str, Any]]] = {}
+
+
+def _limited_schema(
+    schema: dict[str, Any], max_items: int | None, max_string: int | None, strip_text: bool
+) -> dict[str, Any]:
+    """`limit_schema` of `schema`, looked up by identity first: every request of a fixed mode
+    carries the same (never changed) schema object, and serialising it to look it up by value
+    cost more than the rest of shaping."""
+    key = (id(schema), max_items, max_string, strip_text)
+    hit = _BY_IDENTITY.get(key)
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    limited = _limited(json.dumps(schema), max_items, max_string, strip_text)
+    if len(_BY_IDENTITY) < 64:
+        _BY_IDENTITY[key] = (schema, limited)
+    return limited
 
 
 @lru_cache(maxsize=64)

@@ -8,7 +8,9 @@ from pathlib import Path
 from agreement_llm.errors import InputError
 from agreement_llm.htmltext import html_to_text, looks_like_html
 
-__all__ = ["Article", "parse_article", "read_article"]
+__all__ = ["ARTICLE_SUFFIXES", "Article", "parse_article", "read_article", "read_articles"]
+
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,20 @@ def read_article(path: str | Path) -> Article:
             raise InputError(f"{p}: an HTML page with no visible text")
         return Article(p.stem, text, article.source, article.title or title)
     return article
+
+
+def read_articles(*paths: str | Path) -> list[Article]:
+    """Read article files and folders (every .txt, .html and .htm inside, sorted) in order."""
+    articles: list[Article] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+            )
+            if not found:
+                kinds = ", ".join(ARTICLE_SUFFIXES)
+                raise InputError(f"{path}: no articles in this folder ({kinds})")
+            articles += [read_article(p) for p in found]
+        else:
+            articles.append(read_article(path))
+    return articles

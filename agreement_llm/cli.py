@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from agreement_llm.articles import Article, read_article
+from agreement_llm.articles import Article, read_articles
 from agreement_llm.config import LOCAL_PORT, Endpoint, ServerKind, local_endpoint, resolve_endpoint
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.extract import extract_with_details
@@ -75,19 +75,6 @@ def _endpoint(
             started.wait(30)
 
 
-def _gather(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.txt") if p.is_file())
-            if not found:
-                raise click.ClickException(f"{path}: no .txt articles in this folder")
-            files += found
-        else:
-            files.append(path)
-    return files
-
-
 @main.command("extract")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prompt", help="Prompt version (default: the newest).")
@@ -137,7 +124,7 @@ def extract_cmd(
 ) -> None:
     """Extract the agreements of each article file (folders: every .txt inside)."""
     with user_errors():
-        articles = [read_article(f) for f in _gather(paths)]
+        articles = read_articles(*paths)
         with _endpoint(model, base_url, server, local, port) as endpoint:
             if out is not None:
                 _extract_batch(articles, prompt, endpoint, out, concurrency, rpm, tpm, no_cache)

@@ -178,7 +178,6 @@ def ground(record: ArticleRecord, article: str) -> GroundingReport:
     """Locate every grounded value of `record` in `article`."""
     text = FoldedText.of(article)
     spans = [
-        locate(gv.value, text, verbatim=gv.verbatim, path=gv.path)
-        for gv in grounded_values(record)
+        locate(gv.value, text, verbatim=gv.verbatim, path=gv.path) for gv in grounded_values(record)
     ]
     return GroundingReport(spans=spans)

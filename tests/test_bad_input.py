@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agreement_llm import InputError, extract_with_details
-from agreement_llm.articles import read_article
+from agreement_llm.articles import read_article, read_articles
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind, local_endpoint
 from agreement_llm.evaluation.runner import run_article
 from agreement_llm.grounding import Match
@@ -42,6 +42,25 @@ def test_an_html_file_is_read_as_its_visible_text(tmp_path: Path) -> None:
     assert "big data" in article.text
     assert "tracking" not in article.text
     assert "<p>" not in article.text
+
+
+def test_folders_and_files_are_read_in_order_and_an_empty_folder_is_named(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "archive"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "b.txt").write_text("B signed.")
+    (folder / "2024" / "a.HTML").write_text("<html><body><p>A signed.</p></body></html>")
+    (folder / "readme.md").write_text("not an article")
+    single = tmp_path / "c.txt"
+    single.write_text("C signed.")
+    articles = read_articles(folder, single)
+    assert [a.article_id for a in articles] == ["a", "b", "c"]
+    assert articles[0].text.strip() == "A signed."
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match=r"empty: no articles in this folder"):
+        read_articles(empty)
 
 
 def test_html_passed_as_text_is_refused_with_the_way_out() -> None:

@@ -119,8 +119,12 @@ def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
 
     folder = tmp_path / "articles"
     folder.mkdir()
-    for i in range(3):
+    for i in range(2):
         (folder / f"a{i}.txt").write_text(f"A Corp and B City signed a memorandum ({i}).")
+    (folder / "notes.md").write_text("not an article")
+    (folder / "page.html").write_text(
+        "<html><body><p>A Corp and B City signed a memorandum.</p></body></html>"
+    )
     out = tmp_path / "results.parquet"
     with FakeServer(healthy()) as server:
         code, text = _run(
@@ -143,7 +147,7 @@ def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
 def test_a_folder_without_articles(tmp_path: Path) -> None:
     code, out = _run("extract", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1")
     assert code == 1
-    assert "no .txt articles in this folder" in out
+    assert "no articles in this folder (.txt, .html, .htm)" in out
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,27 @@
-"""notebooks/explore.ipynb runs top to bottom, offline, so it cannot rot."""
+"""notebooks/explore.ipynb runs top to bottom, offline, so it cannot rot: on the recorded
+replay, and on a user's own results file."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
 
+from agreement_llm.articles import read_articles
+from tests.test_batch import Server, _run
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_explore_notebook_executes() -> None:
+def _execute(parameters: str | None = None) -> list[Any]:
     notebook = nbformat.read(  # type: ignore[no-untyped-call]
         ROOT / "notebooks" / "explore.ipynb", as_version=4
     )
+    if parameters is not None:
+        notebook.cells[1].source = parameters  # the parameters cell, as papermill would
     client = NotebookClient(
         notebook,
         timeout=300,
@@ -24,5 +32,29 @@ def test_explore_notebook_executes() -> None:
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
-    assert any("<mark" in h for h in html)  # the record view highlights grounded spans
+    return outputs
+
+
+def _html(outputs: list[Any]) -> list[str]:
+    return [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+
+
+def test_explore_notebook_executes_on_the_recorded_replay() -> None:
+    outputs = _execute()
+    assert any("<mark" in h for h in _html(outputs))  # the record view highlights spans
+
+
+def test_explore_notebook_shows_a_users_own_results(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"release{i}.txt").write_text(f"Release {i}: A Corp and B City signed an MoU.")
+    results = tmp_path / "results.jsonl"
+    asyncio.run(_run(Server(), read_articles(folder), out=results, cache=False))
+    outputs = _execute(f"RESULTS = {str(results)!r}\nARTICLES = {str(folder)!r}")
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "3 articles" in text
+    assert "results: 3 records, 0 failed" in text
+    html = "".join(_html(outputs))
+    assert "<mark" in html  # the user's article, with its spans highlighted
+    assert "A Corp" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -189,16 +190,34 @@ def extract_many(
         return asyncio.run(coro)
     # A loop is already running (a notebook): run the batch on its own loop in a thread.
     box: list[BatchResult | BaseException] = []
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[BatchResult]]] = []
+
+    async def main() -> BatchResult:
+        task = asyncio.current_task()
+        assert task is not None
+        running.append((asyncio.get_running_loop(), task))
+        return await coro
 
     def run() -> None:
         try:
-            box.append(asyncio.run(coro))
+            box.append(asyncio.run(main()))
         except BaseException as exc:  # handed back to the caller's thread
             box.append(exc)
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name="agreement-llm batch")
     thread.start()
-    thread.join()
+    try:
+        while thread.is_alive():  # short waits: a signal wakes a waiting main thread only then
+            thread.join(0.05)
+    except KeyboardInterrupt:  # an interrupted cell stops the batch too (rows written stay)
+        while thread.is_alive() and not running:
+            thread.join(0.01)
+        if running:
+            loop, task = running[0]
+            with contextlib.suppress(RuntimeError):  # the batch ended meanwhile
+                loop.call_soon_threadsafe(task.cancel)
+        thread.join()
+        raise
     if isinstance(box[0], BaseException):
         raise box[0]
     return box[0]

@@ -152,6 +152,7 @@ def _extract_batch(
 ) -> None:
     from agreement_llm.batch import BatchOptions, extract_many
     from agreement_llm.frames import to_frames
+    from agreement_llm.results import ResultStore
 
     frames_path = out if out.suffix.lower() in (".parquet", ".csv") else None
     store = out.with_suffix(".jsonl") if frames_path else out
@@ -163,7 +164,15 @@ def _extract_batch(
         cache=not no_cache,
         progress=True,
     )
-    result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
+    try:
+        result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
+    except KeyboardInterrupt:
+        done = len(ResultStore(store).load()) if store.exists() else 0
+        click.echo(
+            f"interrupted: {done} articles are in {store}; run the same command again to resume",
+            err=True,
+        )
+        sys.exit(130)
     click.echo(str(result.summary), err=True)
     click.echo(f"results: {store}", err=True)
     if frames_path is not None:

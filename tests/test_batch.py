@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -223,3 +224,47 @@ def test_token_bucket_waits_for_what_the_minute_allows(monkeypatch: pytest.Monke
     assert bucket.wait_for(1) == pytest.approx(0.5)
     now[0] += 0.5
     assert bucket.wait_for(1) == pytest.approx(0.0)
+
+
+def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: Path) -> None:
+    """As in a notebook: the batch runs on its own thread; an interrupt stops that thread too."""
+    import signal
+    import threading
+
+    from agreement_llm.fakeserver import FakeServer, healthy
+
+    out = tmp_path / "results.jsonl"
+    texts = [f"A Corp and B City signed an MoU ({i})." for i in range(400)]
+
+    async def cell(endpoint: Endpoint) -> None:  # a loop is running, as in Jupyter
+        options = BatchOptions(concurrency=2, cache=False, out=out, retry=FAST)
+        timer = threading.Timer(0.5, lambda: signal.raise_signal(signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
+        finally:
+            timer.cancel()
+
+    with FakeServer(healthy(delay=0.02)) as server:
+        endpoint = Endpoint(
+            model="m",
+            kind=ServerKind.llama_cpp,
+            style=OutputStyle.json_object_schema,
+            base_url=server.base_url,
+            api_key="k",
+        )
+        loop = asyncio.new_event_loop()  # run_until_complete leaves SIGINT to Python, as IPython
+        try:
+            loop.run_until_complete(cell(endpoint))
+        finally:
+            loop.close()
+        batch = [t for t in threading.enumerate() if t.name == "agreement-llm batch"]
+        assert not [t for t in batch if t.is_alive()]
+        time.sleep(0.1)  # a request written just before the stop may still be in the socket
+        sent = len(server.requests)
+        time.sleep(0.3)
+        assert len(server.requests) == sent < len(texts)  # nothing more goes out
+    ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
+    assert 0 < len(ids) < len(texts)
+    assert len(ids) == len(set(ids))

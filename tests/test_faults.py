@@ -163,7 +163,10 @@ def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
     assert all(r["status"] == "ok" for r in rows)
 
 
-def test_a_run_killed_mid_way_resumes_to_every_article_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
+def test_a_run_stopped_mid_way_resumes_to_every_article_exactly_once(
+    tmp_path: Path, how: signal.Signals
+) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
     n = 40
@@ -189,16 +192,21 @@ def test_a_run_killed_mid_way_resumes_to_every_article_exactly_once(tmp_path: Pa
             "--no-cache",
         ]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if out.exists() and len(out.read_text().splitlines()) >= 12:
                 break
             time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.send_signal(how)
+        _, err = proc.communicate(timeout=60)
         done_at_kill = len(out.read_text().splitlines())
+        if how is signal.SIGINT:  # Ctrl-C: a clean stop that says how to go on
+            assert proc.returncode == 130, err
+            assert f"interrupted: {done_at_kill} articles are in {out}" in err
+            assert "run the same command again to resume" in err
+            assert "Traceback" not in err
         assert 12 <= done_at_kill < n
         before = len(server.requests)
         resumed = subprocess.run(

@@ -255,9 +255,12 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
             api_key="k",
         )
         loop = asyncio.new_event_loop()  # run_until_complete leaves SIGINT to Python, as IPython
+        # Ctrl-C raises KeyboardInterrupt, as in a kernel (a background job ignores SIGINT)
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             loop.run_until_complete(cell(endpoint))
         finally:
+            signal.signal(signal.SIGINT, previous)
             loop.close()
         batch = [t for t in threading.enumerate() if t.name == "agreement-llm batch"]
         assert not [t for t in batch if t.is_alive()]

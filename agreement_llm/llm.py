@@ -23,7 +23,7 @@ from agreement_llm.errors import ExtractionError
 from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
-from agreement_llm.request import instructor_mode, instructor_request, shape_request
+from agreement_llm.request import instructor_mode, instructor_request
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 
@@ -114,25 +114,13 @@ _PATH = "/chat/completions"
 
 
 class _Recorder:
-    """What both `create` functions share: request shaping and the record of attempts."""
+    """What both `create` functions share: the request and the record of attempts."""
 
     def __init__(self, endpoint: Endpoint, prompt: Prompt, policy: RetryPolicy) -> None:
         self.endpoint = endpoint
         self.prompt = prompt
         self.policy = policy
         self.attempts: list[Attempt] = []
-
-    def body(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The JSON body of the request instructor asks for, shaped for the server."""
-        settings = self.prompt.manifest.settings
-        shaped = shape_request(
-            kwargs,
-            self.endpoint.style,
-            max_items=settings.max_items,
-            max_string=settings.max_string,
-        )
-        extra = shaped.pop("extra_body", None) or {}
-        return {**shaped, **extra}
 
     def failed(self, exc: Exception, start: float) -> Exception:
         """Record a request that raised; return the exception to raise for it."""
@@ -211,10 +199,17 @@ class _Recorder:
             "max_tokens": settings.max_tokens,
             "temperature": settings.temperature,
         }
+        body = instructor_request(
+            _response_model(),
+            request,
+            self.endpoint.style,
+            max_items=settings.max_items,
+            max_string=settings.max_string,
+        )
         return {
             "response_model": _response_model(),
             "args": (),
-            "kwargs": instructor_request(_response_model(), request, self.endpoint.style),
+            "kwargs": body,
             "context": None,
             "strict": True,
             "mode": instructor_mode(self.endpoint.style),
@@ -227,8 +222,7 @@ class _SyncCreate(_Recorder):
         super().__init__(*args)
         self.client = client
 
-    def __call__(self, **kwargs: Any) -> ChatCompletion:
-        body = self.body(kwargs)
+    def __call__(self, **body: Any) -> ChatCompletion:
         for attempt in self.policy.transient():
             with attempt:
                 start = time.perf_counter()
@@ -245,8 +239,7 @@ class _AsyncCreate(_Recorder):
         super().__init__(*args)
         self.client = client
 
-    async def __call__(self, **kwargs: Any) -> ChatCompletion:
-        body = self.body(kwargs)
+    async def __call__(self, **body: Any) -> ChatCompletion:
         async for attempt in self.policy.transient_async():
             with attempt:
                 start = time.perf_counter()

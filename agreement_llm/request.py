@@ -4,7 +4,6 @@ record's JSON schema is shaped for the server (limits, `json_object` with `schem
 from __future__ import annotations
 
 import copy
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -35,28 +34,40 @@ _FIXED_MODES = frozenset({instructor.Mode.TOOLS, instructor.Mode.JSON_SCHEMA})
 
 
 def instructor_request(
-    response_model: type[BaseModel], kwargs: dict[str, Any], style: OutputStyle
+    response_model: type[BaseModel],
+    kwargs: dict[str, Any],
+    style: OutputStyle,
+    *,
+    max_items: int | None = None,
+    max_string: int | None = None,
 ) -> dict[str, Any]:
-    """`kwargs` with what instructor adds for `style`'s mode: the schema as a response format or
-    tool, or (modes that write it into the prompt) the format instructions in the messages."""
+    """The request body for `style`: `kwargs` with what instructor adds for its mode (the
+    schema as a response format or tool, shaped for the server by `shape_request`; or, for
+    modes that write it into the prompt, the format instructions in the messages)."""
     mode = instructor_mode(style)
     if mode in _FIXED_MODES:
-        return {**kwargs, **_fixed_additions(response_model, mode)}
+        return {**kwargs, **_fixed_additions(response_model, style, max_items, max_string)}
     prepared: dict[str, Any] = handle_response_model(response_model, mode, **kwargs)[1]
     return prepared
 
 
 @lru_cache(maxsize=16)
-def _fixed_additions(response_model: type[BaseModel], mode: instructor.Mode) -> dict[str, Any]:
-    """What instructor adds to every request of a fixed mode, prepared once.
+def _fixed_additions(
+    response_model: type[BaseModel],
+    style: OutputStyle,
+    max_items: int | None,
+    max_string: int | None,
+) -> dict[str, Any]:
+    """What instructor adds to every request of a fixed mode, shaped, prepared once.
 
     Instructor prepares each request anew, and for these modes that cost more CPU than the rest
     of an extraction (it also renders, and drops, an indented copy of the schema). The result
     is shared: it goes into request bodies, which nothing changes.
     """
+    mode = instructor_mode(style)
     prepared: dict[str, Any] = handle_response_model(response_model, mode, messages=[])[1]
     del prepared["messages"]
-    return prepared
+    return shape_request(prepared, style, max_items=max_items, max_string=max_string)
 
 
 def limit_schema(
@@ -111,48 +122,13 @@ def shape_request(
     if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
         return kwargs
     grammar = style is OutputStyle.json_object_schema
-    schema = _limited_schema(fmt["json_schema"]["schema"], max_items, max_string, grammar)
-    shaped = dict(kwargs)
-    if grammar:
-        # not an OpenAI type: sent as extra body, which the client does not walk and re-type
-        del shaped["response_format"]
-        extra = dict(shaped.get("extra_body") or {})
-        extra["response_format"] = {"type": "json_object", "schema": schema}
-        shaped["extra_body"] = extra
-    else:
-        shaped["response_format"] = {
+    schema = limit_schema(fmt["json_schema"]["schema"], max_items, max_string, strip_text=grammar)
+    if grammar:  # llama.cpp's server: a grammar from the schema, under json_object
+        return {**kwargs, "response_format": {"type": "json_object", "schema": schema}}
+    return {
+        **kwargs,
+        "response_format": {
             "type": "json_schema",
             "json_schema": {**fmt["json_schema"], "schema": schema},
-        }
-    return shaped
-
-
-# (id of a schema, limits) -> (that schema, kept alive so its id is not reused; the result)
-_BY_IDENTITY: dict[tuple[int, int | None, int | None, bool], tuple[object, dict[str, Any]]] = {}
-
-
-def _limited_schema(
-    schema: dict[str, Any], max_items: int | None, max_string: int | None, strip_text: bool
-) -> dict[str, Any]:
-    """`limit_schema` of `schema`, looked up by identity first: every request of a fixed mode
-    carries the same (never changed) schema object, and serialising it to look it up by value
-    cost more than the rest of shaping."""
-    key = (id(schema), max_items, max_string, strip_text)
-    hit = _BY_IDENTITY.get(key)
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    limited = _limited(json.dumps(schema), max_items, max_string, strip_text)
-    if len(_BY_IDENTITY) < 64:
-        _BY_IDENTITY[key] = (schema, limited)
-    return limited
-
-
-@lru_cache(maxsize=64)
-def _limited(
-    schema: str, max_items: int | None, max_string: int | None, strip_text: bool
-) -> dict[str, Any]:
-    """`limit_schema` of a schema given as JSON, computed once per schema and limits.
-
-    The result is shared: it goes into request bodies, which nothing changes.
-    """
-    return limit_schema(json.loads(schema), max_items, max_string, strip_text=strip_text)
+        },
+    }

@@ -18,11 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+
 __all__ = [
     "FAULTS",
     "Behaviour",
     "FakeServer",
     "chat_completion",
+    "fake_endpoint",
     "fault_corpus",
     "faulty",
     "healthy",
@@ -59,6 +62,18 @@ def chat_completion(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def fake_endpoint(base_url: str, *, api_key: str = "fake-key", timeout: float = 600.0) -> Endpoint:
+    """The endpoint of a fake server at `base_url`: llama.cpp's request shape, model "fake"."""
+    return Endpoint(
+        model="fake",
+        kind=ServerKind.llama_cpp,
+        style=OutputStyle.json_object_schema,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+    )
 
 
 @dataclass

@@ -18,10 +18,11 @@ sys.path.insert(0, str(ROOT))
 from agreement_llm import ExtractionError, RetryPolicy, extract_with_details  # noqa: E402
 from agreement_llm.articles import Article  # noqa: E402
 from agreement_llm.batch import BatchOptions, extract_many  # noqa: E402
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind  # noqa: E402
+from agreement_llm.config import Endpoint  # noqa: E402
 from agreement_llm.fakeserver import (  # noqa: E402
     FAULTS,
     FakeServer,
+    fake_endpoint,
     fault_corpus,
     faulty,
     healthy,
@@ -33,14 +34,7 @@ POLICY = RetryPolicy(transient_attempts=3, reasks=1, initial_wait=0.01, max_wait
 
 
 def _endpoint(server: FakeServer) -> Endpoint:
-    return Endpoint(
-        model="fake",
-        kind=ServerKind.llama_cpp,
-        style=OutputStyle.json_object_schema,
-        base_url=server.base_url,
-        api_key="bench",
-        timeout=0.5,
-    )
+    return fake_endpoint(server.base_url, timeout=0.5)
 
 
 def _outcome(kind: str, times: int) -> str:

@@ -29,7 +29,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion  # noqa: E402
+from agreement_llm.fakeserver import (  # noqa: E402
+    Behaviour,
+    FakeServer,
+    chat_completion,
+    fake_endpoint,
+)
 
 RECORD = json.dumps(
     {
@@ -120,14 +125,14 @@ def _prompt_tokens() -> None:
     """Prompt tokens per article: each version's request vs a naive instructor JSON call."""
     import instructor
 
-    from agreement_llm.articles import read_article
+    from agreement_llm.articles import read_articles
     from agreement_llm.config import local_endpoint
     from agreement_llm.models import ArticleRecord
     from agreement_llm.prompts import list_prompts
     from agreement_llm.request import shape_request
 
     tokenize = _tokenizer()
-    texts = [read_article(p).text for p in sorted((ROOT / "eval" / "articles").glob("*.txt"))]
+    texts = [a.text for a in read_articles(ROOT / "eval" / "articles")]
     article = sum(tokenize(t) for t in texts) / len(texts)
     ep = local_endpoint()
     print(f"prompt tokens per article ({tokenize.__doc__}), mean over {len(texts)} gold articles:")
@@ -185,7 +190,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from agreement_llm.batch import BatchOptions, extract_many
-    from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 
     ctx = multiprocessing.get_context("spawn")
     port_box, stop = ctx.Value("i", 0), ctx.Event()
@@ -196,13 +200,7 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{port_box.value}/v1"
     texts = _articles(args.articles)
     ideal = args.articles / args.concurrency * args.latency
-    endpoint = Endpoint(
-        model="bench",
-        kind=ServerKind.llama_cpp,
-        style=OutputStyle.json_object_schema,
-        base_url=base_url,
-        api_key="bench",
-    )
+    endpoint = fake_endpoint(base_url)
     options = BatchOptions(concurrency=args.concurrency, cache=False)
     clients: dict[str, Callable[[], object]] = {
         "extract_many": lambda: extract_many(

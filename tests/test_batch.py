@@ -231,7 +231,7 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
     import signal
     import threading
 
-    from agreement_llm.fakeserver import FakeServer, healthy
+    from agreement_llm.fakeserver import FakeServer, fake_endpoint, healthy
 
     out = tmp_path / "results.jsonl"
     texts = [f"A Corp and B City signed an MoU ({i})." for i in range(400)]
@@ -247,13 +247,7 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
             timer.cancel()
 
     with FakeServer(healthy(delay=0.02)) as server:
-        endpoint = Endpoint(
-            model="m",
-            kind=ServerKind.llama_cpp,
-            style=OutputStyle.json_object_schema,
-            base_url=server.base_url,
-            api_key="k",
-        )
+        endpoint = fake_endpoint(server.base_url)
         loop = asyncio.new_event_loop()  # run_until_complete leaves SIGINT to Python, as IPython
         # Ctrl-C raises KeyboardInterrupt, as in a kernel (a background job ignores SIGINT)
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)

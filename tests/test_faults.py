@@ -21,13 +21,14 @@ from agreement_llm import ExtractionError, RetryPolicy, extract_with_details
 from agreement_llm.articles import Article
 from agreement_llm.batch import BatchOptions, extract_many
 from agreement_llm.cli import main
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.config import Endpoint
 from agreement_llm.fakeserver import (
     FAULTS,
     VALID_RECORD,
     Behaviour,
     FakeServer,
     chat_completion,
+    fake_endpoint,
     fault_corpus,
     faulty,
     healthy,
@@ -55,14 +56,7 @@ PERSISTENT = {
 
 
 def _endpoint(server: FakeServer) -> Endpoint:
-    return Endpoint(
-        model="fake",
-        kind=ServerKind.llama_cpp,
-        style=OutputStyle.json_object_schema,
-        base_url=server.base_url,
-        api_key="sk-test-FAULTS-0123456789",
-        timeout=0.5,
-    )
+    return fake_endpoint(server.base_url, api_key="sk-test-FAULTS-0123456789", timeout=0.5)
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))

@@ -72,14 +72,10 @@ def test_a_notebook_without_ipywidgets_gets_a_hint_not_a_broken_bar(
 
 _CELL = """
 from agreement_llm.batch import BatchOptions, extract_many
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind
-from agreement_llm.fakeserver import FakeServer, healthy
+from agreement_llm.fakeserver import FakeServer, fake_endpoint, healthy
 
 with FakeServer(healthy(0.01)) as server:
-    endpoint = Endpoint(
-        model="m", kind=ServerKind.llama_cpp, style=OutputStyle.json_object_schema,
-        base_url=server.base_url, api_key="k",
-    )
+    endpoint = fake_endpoint(server.base_url)
     texts = [f"A Corp and B City signed a memorandum of understanding. {i}" for i in range(40)]
     options = BatchOptions(concurrency=4, cache=False, progress=True)
     result = extract_many(texts, endpoint=endpoint, options=options)

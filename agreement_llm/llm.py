@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from json import JSONDecodeError
 from typing import Any, Literal, NoReturn, cast
 
+import httpx
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
@@ -20,12 +21,14 @@ from pydantic import ValidationError
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import ExtractionError
+from agreement_llm.http_client import lean_async_client
 from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
 from agreement_llm.request import instructor_mode, instructor_request
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
+from agreement_llm.wire import completions_url, encode_body, parse_completion
 
 __all__ = [
     "acall_model",
@@ -60,12 +63,11 @@ def shared_client(endpoint: Endpoint) -> openai.OpenAI:
 def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:
     """An `openai.AsyncOpenAI` client for `endpoint`, with its own retries off.
 
-    Its HTTP runs on aiohttp: at 64 requests in flight httpx's connection pool spent more CPU
-    than everything else together (measured in benchmarks/throughput.py).
+    Its HTTP runs on aiohttp (`http_client.lean_async_client`): at 64 requests in flight
+    httpx's connection pool spent more CPU than everything else together, and httpx's and
+    aiohttp's per-request layers more than the library (benchmarks/throughput.py).
     """
-    return openai.AsyncOpenAI(
-        **_client_options(endpoint), http_client=openai.DefaultAioHttpClient()
-    )
+    return openai.AsyncOpenAI(**_client_options(endpoint), http_client=lean_async_client())
 
 
 def _raw_text(completion: ChatCompletion) -> str | None:
@@ -109,8 +111,8 @@ def _plain(record: ArticleRecord) -> ArticleRecord:
 
 # Requests go through the client's `post` rather than `chat.completions.create`: the body is
 # already plain JSON, and `create` re-walks it against the SDK's typed parameters, which cost
-# more CPU per request than the rest of the library's work (benchmarks/throughput.py).
-_PATH = "/chat/completions"
+# more CPU per request than the rest of the library's work (benchmarks/throughput.py). The
+# body's bytes and the answer's parsing are `wire`'s.
 
 
 class _Recorder:
@@ -221,13 +223,17 @@ class _SyncCreate(_Recorder):
     def __init__(self, client: openai.OpenAI, *args: Any) -> None:
         super().__init__(*args)
         self.client = client
+        self.url = completions_url(client)
 
     def __call__(self, **body: Any) -> ChatCompletion:
         for attempt in self.policy.transient():
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion = self.client.post(_PATH, body=body, cast_to=ChatCompletion)
+                    response = self.client.post(
+                        self.url, body=encode_body(body), cast_to=httpx.Response
+                    )
+                    completion = parse_completion(response)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)
@@ -238,13 +244,17 @@ class _AsyncCreate(_Recorder):
     def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
         super().__init__(*args)
         self.client = client
+        self.url = completions_url(client)
 
     async def __call__(self, **body: Any) -> ChatCompletion:
         async for attempt in self.policy.transient_async():
             with attempt:
                 start = time.perf_counter()
                 try:
-                    completion = await self.client.post(_PATH, body=body, cast_to=ChatCompletion)
+                    response = await self.client.post(
+                        self.url, body=encode_body(body), cast_to=httpx.Response
+                    )
+                    completion = parse_completion(response)
                 except _CLIENT_ERRORS as exc:
                     raise self.failed(exc, start) from None
                 return self.answered(completion, start)

@@ -12,6 +12,7 @@ from instructor.processing.response import handle_response_model
 from pydantic import BaseModel
 
 from agreement_llm.config import OutputStyle
+from agreement_llm.wire import encode_once
 
 __all__ = ["instructor_mode", "instructor_request", "limit_schema", "shape_request"]
 
@@ -62,12 +63,15 @@ def _fixed_additions(
 
     Instructor prepares each request anew, and for these modes that cost more CPU than the rest
     of an extraction (it also renders, and drops, an indented copy of the schema). The result
-    is shared: it goes into request bodies, which nothing changes.
+    is shared: it goes into request bodies, which nothing changes, so its JSON is kept too.
     """
     mode = instructor_mode(style)
     prepared: dict[str, Any] = handle_response_model(response_model, mode, messages=[])[1]
     del prepared["messages"]
-    return shape_request(prepared, style, max_items=max_items, max_string=max_string)
+    shaped = shape_request(prepared, style, max_items=max_items, max_string=max_string)
+    for value in shaped.values():
+        encode_once(value)
+    return shaped
 
 
 def limit_schema(

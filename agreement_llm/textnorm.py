@@ -27,7 +27,6 @@ _QUOTES = str.maketrans(
 )
 _SPACE = re.compile(r"\s+")
 _QUOTE_MAP = {chr(k): v for k, v in _QUOTES.items() if isinstance(v, str)}
-_QUOTE_MARKS = re.compile("[" + re.escape("".join(_QUOTE_MAP)) + "]")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _LEGAL_SUFFIXES = ("group co", "corporation", "limited", "company", "corp", "ltd", "inc", "co")
 
@@ -36,8 +35,9 @@ def fold_quotes(text: str) -> str:
     """Curly and other quote marks made straight."""
     if text.isascii():
         return text.replace("`", "'")
-    for mark in set(_QUOTE_MARKS.findall(text)):  # str.replace per mark beats str.translate
-        text = text.replace(mark, _QUOTE_MAP[mark])
+    for mark, straight in _QUOTE_MAP.items():  # `in` and str.replace per mark: 5x a regex
+        if mark in text:
+            text = text.replace(mark, straight)
     return text
 
 

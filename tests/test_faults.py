@@ -5,6 +5,7 @@ up with one typed error; extract_many loses and duplicates nothing, even when ki
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,7 +18,12 @@ import pytest
 from click.testing import CliRunner
 from tenacity import RetryCallState
 
-from agreement_llm import ExtractionError, RetryPolicy, extract_with_details
+from agreement_llm import (
+    ExtractionError,
+    RetryPolicy,
+    aextract_with_details,
+    extract_with_details,
+)
 from agreement_llm.articles import Article
 from agreement_llm.batch import BatchOptions, extract_many
 from agreement_llm.cli import main
@@ -74,12 +80,21 @@ def test_a_single_fault_is_recovered_or_reported(kind: str) -> None:
     assert result.attempts[1].outcome == "ok"
 
 
+def _extract(client: str, endpoint: Endpoint) -> None:
+    """One extraction through the sync or the async client (the one batches use)."""
+    if client == "async":
+        asyncio.run(aextract_with_details(TEXT, prompt="v1", endpoint=endpoint, retry=POLICY))
+    else:
+        extract_with_details(TEXT, prompt="v1", endpoint=endpoint, retry=POLICY)
+
+
+@pytest.mark.parametrize("client", ["sync", "async"])
 @pytest.mark.parametrize("kind", sorted(FAULTS))
-def test_a_persistent_fault_ends_in_one_typed_error(kind: str) -> None:
+def test_a_persistent_fault_ends_in_one_typed_error(kind: str, client: str) -> None:
     expected_kind, expected_attempts = PERSISTENT[kind]
     with FakeServer(faulty(kind, 99), max_requests=20, max_seconds=30) as server:
         with pytest.raises(ExtractionError) as info:
-            extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+            _extract(client, _endpoint(server))
         assert len(server.requests) == expected_attempts
     err = info.value
     assert err.kind == expected_kind

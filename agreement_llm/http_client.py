@@ -1,0 +1,125 @@
+"""The HTTP client under the async OpenAI client: httpx's interface, aiohttp's connections.
+
+With many requests in flight one event loop is CPU-bound, and the layers between the openai
+client and the socket cost more CPU per request than the library's own work (measured in
+benchmarks/throughput.py): httpx's cookie jar and its auth, redirect and stream-wrapping
+layers, aiohttp's cookie jar, header copies. API calls carry no cookies and no httpx auth, so
+a request goes straight to its transport, which reads the whole answer at once. Anything else
+(a streamed answer, an explicit auth, a redirect) takes httpx's full path.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp.transport import map_aiohttp_exceptions
+from openai import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
+
+__all__ = ["AiohttpTransport", "LeanAsyncClient", "lean_async_client"]
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends on one aiohttp session and reads each body whole."""
+
+    def __init__(self, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> None:
+        self.limits = limits
+        self.ssl_context = ssl_context
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        # bodies are decoded by httpx.Response, as with httpx's own transports
+        return aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`; return its response with the body read."""
+        session = self._session = self._session or self._open()
+        timeout = request.extensions.get("timeout", {})
+        try:
+            data = request.content
+        except httpx.RequestNotRead:  # a redirected request's body, say
+            data = await request.aread()
+        with map_aiohttp_exceptions():
+            async with session.request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=data or None,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                    connect=timeout.get("pool"),
+                ),
+            ) as answer:
+                content = await answer.read()
+        extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()}
+        return httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            content=content,
+            request=request,
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None:
+            await self._session.close()
+
+
+class LeanAsyncClient(httpx.AsyncClient):
+    """An `httpx.AsyncClient` that sends a plain request straight to its transport."""
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """Send `request` (httpx's full path for a streamed one, one with auth, a redirect)."""
+        plain = (
+            not stream
+            and auth is httpx.USE_CLIENT_DEFAULT
+            and self.auth is None
+            and isinstance(request.stream, httpx.ByteStream)
+            and "timeout" in request.extensions
+            and not self.is_closed
+        )
+        if plain:
+            transport = self._transport_for_url(request.url)
+            response = await transport.handle_async_request(request)
+            response.request = request
+            follow = (
+                self.follow_redirects
+                if follow_redirects is httpx.USE_CLIENT_DEFAULT
+                else follow_redirects
+            )
+            if not (follow and response.has_redirect_location):
+                return response
+            request = self._build_redirect_request(request, response)
+        return await super().send(
+            request, stream=stream, auth=auth, follow_redirects=follow_redirects
+        )
+
+
+def lean_async_client() -> LeanAsyncClient:
+    """The HTTP client for an `openai.AsyncOpenAI`, with the openai client's defaults."""
+    limits = DEFAULT_CONNECTION_LIMITS
+    return LeanAsyncClient(
+        timeout=DEFAULT_TIMEOUT,
+        limits=limits,
+        follow_redirects=True,
+        transport=AiohttpTransport(limits, httpx.create_ssl_context()),
+    )

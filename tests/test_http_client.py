@@ -1,0 +1,108 @@
+"""The lean HTTP client under the async OpenAI client, against a real server on 127.0.0.1:
+plain requests go straight to aiohttp; redirects, compressed bodies, timeouts and streamed
+answers behave as with httpx's own client."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
+from agreement_llm.http_client import lean_async_client
+from agreement_llm.llm import build_async_client
+
+ANSWER = chat_completion('{"agreements": []}')
+
+
+def _post(server: FakeServer, **kwargs: Any) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with lean_async_client() as client:
+            return await client.post(
+                f"{server.base_url}/chat/completions", json={"model": "m"}, timeout=5, **kwargs
+            )
+
+    return asyncio.run(go())
+
+
+def test_a_plain_request_is_sent_and_its_answer_read() -> None:
+    with FakeServer(lambda r, n: Behaviour(body=ANSWER), max_requests=5) as server:
+        answer = _post(server, headers={"x-check": "1"})
+    assert answer.status_code == 200
+    assert answer.json() == ANSWER
+    assert server.requests == [{"model": "m"}]
+
+
+def test_a_gzip_body_is_decoded() -> None:
+    packed = Behaviour(body=gzip.compress(json.dumps(ANSWER).encode()))
+    packed.headers["content-encoding"] = "gzip"
+    with FakeServer(lambda r, n: packed, max_requests=5) as server:
+        assert _post(server).json() == ANSWER
+
+
+def test_a_redirect_is_followed_with_the_same_body_and_can_be_declined() -> None:
+    def script(request: dict[str, Any], n: int) -> Behaviour:
+        if n % 2 == 0:
+            return Behaviour(status=307, headers={"location": "/v1/chat/completions?moved=1"})
+        return Behaviour(body=ANSWER)
+
+    with FakeServer(script, max_requests=10) as server:
+        assert _post(server).json() == ANSWER
+        assert server.requests == [{"model": "m"}, {"model": "m"}]
+        declined = _post(server, follow_redirects=False)
+    assert declined.status_code == 307
+
+
+def test_a_hang_ends_in_the_openai_clients_timeout_error() -> None:
+    async def go(server: FakeServer) -> None:
+        client = openai.AsyncOpenAI(
+            api_key="k",
+            base_url=server.base_url,
+            max_retries=0,
+            timeout=0.3,
+            http_client=lean_async_client(),
+        )
+        async with client:
+            await client.chat.completions.create(model="m", messages=[])
+
+    hang = Behaviour(hang=True)
+    with (
+        FakeServer(lambda r, n: hang, max_requests=5, max_seconds=5) as server,
+        pytest.raises(openai.APITimeoutError),
+    ):
+        asyncio.run(go(server))
+
+
+def test_a_streamed_answer_takes_httpxs_own_path() -> None:
+    async def go(server: FakeServer) -> bytes:
+        async with (
+            lean_async_client() as client,
+            client.stream("POST", f"{server.base_url}/chat/completions", json={}) as answer,
+        ):
+            return await answer.aread()
+
+    with FakeServer(lambda r, n: Behaviour(body=ANSWER), max_requests=5) as server:
+        assert json.loads(asyncio.run(go(server))) == ANSWER
+
+
+def test_a_closed_client_refuses_to_send() -> None:
+    async def go() -> None:
+        client = lean_async_client()
+        await client.aclose()
+        await client.post("http://127.0.0.1:9/v1/chat/completions", json={}, timeout=1)
+
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(go())
+
+
+def test_the_librarys_async_client_is_the_lean_one() -> None:
+    from agreement_llm.fakeserver import fake_endpoint
+
+    client = build_async_client(fake_endpoint("http://127.0.0.1:9/v1"))
+    assert type(client._client).__name__ == "LeanAsyncClient"
+    asyncio.run(client.close())

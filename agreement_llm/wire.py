@@ -21,9 +21,13 @@ from pydantic import ValidationError
 __all__ = ["completions_url", "encode_body", "encode_once", "parse_completion"]
 
 
+# what httpx sends for `json=` (and so what the openai client sends); one encoder, as
+# json.dumps with options builds a new one per call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _dumps(value: Any) -> bytes:
-    # what httpx sends for `json=` (and so what the openai client sends)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 _ENCODED: dict[int, tuple[object, bytes]] = {}

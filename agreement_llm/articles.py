@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from agreement_llm.errors import InputError
@@ -69,17 +70,26 @@ def read_article(path: str | Path) -> Article:
 
 
 def read_articles(*paths: str | Path) -> list[Article]:
-    """Read article files and folders (every .txt, .html and .htm inside, sorted) in order."""
-    articles: list[Article] = []
+    """Read article files and folders (every .txt, .html and .htm inside, sorted) in order.
+
+    An article's id is its file's stem; files that share a stem are told apart by their path
+    within the folder they were found in (`2024/report.txt`, `2025/report.txt`).
+    """
+    found: list[tuple[Path, str]] = []  # each file, and its name within its folder
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(
+            inside = sorted(
                 p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
             )
-            if not found:
+            if not inside:
                 kinds = ", ".join(ARTICLE_SUFFIXES)
                 raise InputError(f"{path}: no articles in this folder ({kinds})")
-            articles += [read_article(p) for p in found]
+            found += [(p, p.relative_to(path).as_posix()) for p in inside]
         else:
-            articles.append(read_article(path))
-    return articles
+            found.append((path, path.name))
+    articles = [read_article(p) for p, _ in found]
+    stems = Counter(a.article_id for a in articles)
+    return [
+        replace(a, article_id=name) if stems[a.article_id] > 1 else a
+        for a, (_, name) in zip(articles, found, strict=True)
+    ]

@@ -63,6 +63,16 @@ def test_folders_and_files_are_read_in_order_and_an_empty_folder_is_named(
         read_articles(empty)
 
 
+def test_files_sharing_a_stem_are_told_apart_by_their_path_in_the_folder(
+    tmp_path: Path,
+) -> None:
+    for name in ("2024/a.html", "2025/a.txt", "2025/b.txt", "b.txt", "c.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"{name} signed.")
+    ids = [a.article_id for a in read_articles(tmp_path)]
+    assert ids == ["2024/a.html", "2025/a.txt", "2025/b.txt", "b.txt", "c"]
+
+
 def test_html_passed_as_text_is_refused_with_the_way_out() -> None:
     with pytest.raises(InputError, match="is an HTML page: pass its text"):
         extract_with_details(PAGE, endpoint=ENDPOINT, client=Script().client())

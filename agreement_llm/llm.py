@@ -25,7 +25,7 @@ from agreement_llm.http_client import lean_async_client
 from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
-from agreement_llm.request import instructor_mode, instructor_request
+from agreement_llm.request import instructor_mode, instructor_request, shared_parts
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 from agreement_llm.wire import completions_url, encode_body, parse_completion
@@ -118,11 +118,21 @@ def _plain(record: ArticleRecord) -> ArticleRecord:
 class _Recorder:
     """What both `create` functions share: the request and the record of attempts."""
 
-    def __init__(self, endpoint: Endpoint, prompt: Prompt, policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        client: openai.OpenAI | openai.AsyncOpenAI,
+        endpoint: Endpoint,
+        prompt: Prompt,
+        policy: RetryPolicy,
+    ) -> None:
         self.endpoint = endpoint
         self.prompt = prompt
         self.policy = policy
         self.attempts: list[Attempt] = []
+        settings = prompt.manifest.settings
+        self.limits = {"max_items": settings.max_items, "max_string": settings.max_string}
+        self.url = completions_url(client)
+        self.shared = shared_parts(_response_model(), endpoint.style, **self.limits)
 
     def failed(self, exc: Exception, start: float) -> Exception:
         """Record a request that raised; return the exception to raise for it."""
@@ -201,13 +211,7 @@ class _Recorder:
             "max_tokens": settings.max_tokens,
             "temperature": settings.temperature,
         }
-        body = instructor_request(
-            _response_model(),
-            request,
-            self.endpoint.style,
-            max_items=settings.max_items,
-            max_string=settings.max_string,
-        )
+        body = instructor_request(_response_model(), request, self.endpoint.style, **self.limits)
         return {
             "response_model": _response_model(),
             "args": (),
@@ -221,9 +225,8 @@ class _Recorder:
 
 class _SyncCreate(_Recorder):
     def __init__(self, client: openai.OpenAI, *args: Any) -> None:
-        super().__init__(*args)
+        super().__init__(client, *args)
         self.client = client
-        self.url = completions_url(client)
 
     def __call__(self, **body: Any) -> ChatCompletion:
         for attempt in self.policy.transient():
@@ -231,7 +234,7 @@ class _SyncCreate(_Recorder):
                 start = time.perf_counter()
                 try:
                     response = self.client.post(
-                        self.url, body=encode_body(body), cast_to=httpx.Response
+                        self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
                     )
                     completion = parse_completion(response)
                 except _CLIENT_ERRORS as exc:
@@ -242,9 +245,8 @@ class _SyncCreate(_Recorder):
 
 class _AsyncCreate(_Recorder):
     def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
-        super().__init__(*args)
+        super().__init__(client, *args)
         self.client = client
-        self.url = completions_url(client)
 
     async def __call__(self, **body: Any) -> ChatCompletion:
         async for attempt in self.policy.transient_async():
@@ -252,7 +254,7 @@ class _AsyncCreate(_Recorder):
                 start = time.perf_counter()
                 try:
                     response = await self.client.post(
-                        self.url, body=encode_body(body), cast_to=httpx.Response
+                        self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
                     )
                     completion = parse_completion(response)
                 except _CLIENT_ERRORS as exc:

@@ -12,9 +12,15 @@ from instructor.processing.response import handle_response_model
 from pydantic import BaseModel
 
 from agreement_llm.config import OutputStyle
-from agreement_llm.wire import encode_once
+from agreement_llm.wire import Kept, encode_json
 
-__all__ = ["instructor_mode", "instructor_request", "limit_schema", "shape_request"]
+__all__ = [
+    "instructor_mode",
+    "instructor_request",
+    "limit_schema",
+    "shape_request",
+    "shared_parts",
+]
 
 _MODES: dict[OutputStyle, instructor.Mode] = {
     OutputStyle.tools: instructor.Mode.TOOLS,
@@ -63,15 +69,37 @@ def _fixed_additions(
 
     Instructor prepares each request anew, and for these modes that cost more CPU than the rest
     of an extraction (it also renders, and drops, an indented copy of the schema). The result
-    is shared: it goes into request bodies, which nothing changes, so its JSON is kept too.
+    is shared: it goes into request bodies, which nothing changes.
     """
     mode = instructor_mode(style)
     prepared: dict[str, Any] = handle_response_model(response_model, mode, messages=[])[1]
     del prepared["messages"]
-    shaped = shape_request(prepared, style, max_items=max_items, max_string=max_string)
-    for value in shaped.values():
-        encode_once(value)
-    return shaped
+    return shape_request(prepared, style, max_items=max_items, max_string=max_string)
+
+
+def shared_parts(
+    response_model: type[BaseModel],
+    style: OutputStyle,
+    *,
+    max_items: int | None = None,
+    max_string: int | None = None,
+) -> Kept:
+    """The parts that every request body of `style` shares, each with its JSON, for
+    `wire.encode_body` (none for the modes that write the schema into the messages)."""
+    if instructor_mode(style) not in _FIXED_MODES:
+        return {}
+    return _encoded_additions(response_model, style, max_items, max_string)
+
+
+@lru_cache(maxsize=16)
+def _encoded_additions(
+    response_model: type[BaseModel],
+    style: OutputStyle,
+    max_items: int | None,
+    max_string: int | None,
+) -> Kept:
+    additions = _fixed_additions(response_model, style, max_items, max_string)
+    return {key: (value, encode_json(value)) for key, value in additions.items()}
 
 
 def limit_schema(

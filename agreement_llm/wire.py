@@ -18,33 +18,30 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-__all__ = ["completions_url", "encode_body", "encode_once", "parse_completion"]
+__all__ = ["Kept", "completions_url", "encode_body", "encode_json", "parse_completion"]
 
 
 # what httpx sends for `json=` (and so what the openai client sends); one encoder, as
 # json.dumps with options builds a new one per call
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
+Kept = Mapping[str, tuple[object, bytes]]
+"""Parts of a body encoded beforehand: for a key, the value they were encoded from and its JSON."""
 
-def _dumps(value: Any) -> bytes:
+
+def encode_json(value: Any) -> bytes:
+    """`value` as the JSON bytes the openai client sends."""
     return _ENCODER.encode(value).encode()
 
 
-_ENCODED: dict[int, tuple[object, bytes]] = {}
-
-
-def encode_once(value: object) -> None:
-    """Keep the JSON of `value`, a part that many request bodies share and none changes."""
-    _ENCODED[id(value)] = (value, _dumps(value))
-
-
-def encode_body(body: Mapping[str, Any]) -> bytes:
-    """`body` as JSON bytes (the parts kept by `encode_once` are not encoded again)."""
+def encode_body(body: Mapping[str, Any], kept: Kept | None = None) -> bytes:
+    """`body` as JSON bytes; a value that is the very one `kept` holds for its key is not
+    encoded again."""
     parts = []
     for key, value in body.items():
-        kept = _ENCODED.get(id(value))
-        encoded = kept[1] if kept is not None and kept[0] is value else _dumps(value)
-        parts.append(_dumps(key) + b":" + encoded)
+        known = kept.get(key) if kept else None
+        encoded = known[1] if known is not None and known[0] is value else encode_json(value)
+        parts.append(encode_json(key) + b":" + encoded)
     return b"{" + b",".join(parts) + b"}"
 
 

@@ -10,8 +10,11 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion
 
+from agreement_llm.config import OutputStyle
 from agreement_llm.fakeserver import VALID_RECORD, chat_completion
-from agreement_llm.wire import completions_url, encode_body, encode_once, parse_completion
+from agreement_llm.models import ArticleRecord
+from agreement_llm.request import instructor_request, shared_parts
+from agreement_llm.wire import completions_url, encode_body, encode_json, parse_completion
 
 BODY = {
     "model": "m",
@@ -30,13 +33,26 @@ def test_a_body_is_encoded_as_httpx_encodes_json() -> None:
     assert encode_body(BODY) == _httpx_bytes(BODY)
 
 
-def test_a_kept_part_is_reused_and_a_new_equal_part_encoded_afresh() -> None:
+def test_a_kept_part_is_reused_and_another_value_under_its_key_encoded_afresh() -> None:
     fmt = {"type": "json_object", "schema": {"type": "object", "properties": {"a": {}}}}
-    encode_once(fmt)
+    kept = {"response_format": (fmt, encode_json(fmt))}
     body = {**BODY, "response_format": fmt}
-    assert encode_body(body) == _httpx_bytes(body)
-    other = {**BODY, "response_format": json.loads(json.dumps(fmt)) | {"type": "text"}}
-    assert encode_body(other) == _httpx_bytes(other)
+    assert encode_body(body, kept) == _httpx_bytes(body)
+    marked = {"response_format": (fmt, b'"KEPT"')}  # shows which bytes were used
+    assert b'"response_format":"KEPT"' in encode_body(body, marked)
+    other = {**BODY, "response_format": json.loads(json.dumps(fmt))}
+    assert encode_body(other, marked) == _httpx_bytes(other)
+
+
+@pytest.mark.parametrize("style", list(OutputStyle))
+def test_the_shared_parts_are_the_very_values_each_request_carries(style: OutputStyle) -> None:
+    kwargs = {"model": "m", "messages": [{"role": "user", "content": "A and B signed."}]}
+    body = instructor_request(ArticleRecord, kwargs, style, max_items=3)
+    shared = shared_parts(ArticleRecord, style, max_items=3)
+    assert all(body[key] is value for key, (value, _) in shared.items())
+    assert encode_body(body, shared) == _httpx_bytes(body)
+    if style in (OutputStyle.tools, OutputStyle.json_schema, OutputStyle.json_object_schema):
+        assert shared  # the schema is encoded once, not per request
 
 
 def test_a_conformant_answer_parses_to_a_chat_completion() -> None:

@@ -12,20 +12,15 @@ import pytest
 
 from agreement_llm import InputError, extract_with_details
 from agreement_llm.articles import read_article, read_articles
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind, local_endpoint
+from agreement_llm.config import local_endpoint
 from agreement_llm.evaluation.runner import run_article
+from agreement_llm.fakeserver import fake_endpoint
 from agreement_llm.grounding import Match
 from agreement_llm.htmltext import html_to_text
 from tests.fakes import Script, completion
 
 ROOT = Path(__file__).resolve().parent.parent
-ENDPOINT = Endpoint(
-    model="m",
-    kind=ServerKind.llama_cpp,
-    style=OutputStyle.json_object_schema,
-    base_url="http://127.0.0.1:1/v1",
-    api_key="k",
-)
+ENDPOINT = fake_endpoint("http://127.0.0.1:1/v1", api_key="k").with_model("m")
 
 PAGE = """<!DOCTYPE html><html><head><title>Two firms sign MoU</title>
 <script>var tracking = "A Corp";</script><style>p {color: red}</style></head>

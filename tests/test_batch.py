@@ -15,20 +15,17 @@ import pytest
 from agreement_llm.articles import Article
 from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extract_many
 from agreement_llm.cache import ResultCache
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
+from agreement_llm.fakeserver import fake_endpoint
 from agreement_llm.frames import to_frames
 from agreement_llm.ratelimit import _Bucket
 from agreement_llm.results import ResultStore, read_results
 from agreement_llm.retry import RetryPolicy
 from tests.fakes import VALID, completion
 
-ENDPOINT = Endpoint(
-    model="test-model",
-    kind=ServerKind.llama_cpp,
-    style=OutputStyle.json_object_schema,
-    base_url="http://127.0.0.1:1/v1",
-    api_key="sk-test-FAKEKEY0123456789",
+ENDPOINT = fake_endpoint("http://127.0.0.1:1/v1", api_key="sk-test-FAKEKEY0123456789").with_model(
+    "test-model"
 )
 FAST = RetryPolicy(transient_attempts=2, reasks=0, initial_wait=0.0, jitter=0.0)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from agreement_llm.articles import read_article
-from agreement_llm.config import LOCAL_MODEL, Endpoint, OutputStyle, ServerKind, local_endpoint
+from agreement_llm.config import LOCAL_MODEL, Endpoint, local_endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.evaluation.runner import MissingCassetteError, run_article
-from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
+from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion, fake_endpoint
 from tests.fakes import VALID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,13 +26,7 @@ CREDENTIAL = re.compile(
 
 
 def _endpoint(base_url: str) -> Endpoint:
-    return Endpoint(
-        model="test-model",
-        kind=ServerKind.llama_cpp,
-        style=OutputStyle.json_object_schema,
-        base_url=base_url,
-        api_key=KEY,
-    )
+    return fake_endpoint(base_url, api_key=KEY).with_model("test-model")
 
 
 def test_record_then_replay_offline(tmp_path: Path) -> None:

@@ -92,15 +92,25 @@ Script = Callable[[dict[str, Any], int], Behaviour]
 
 
 class FakeServer:
-    """Serve `script(request_json, request_number)` on 127.0.0.1 until stopped or bounded out."""
+    """Serve `script(request_json, request_number)` on 127.0.0.1 until stopped or bounded out.
+
+    The JSON of every request is kept in `requests` unless `keep_requests` is False.
+    """
 
     def __init__(
-        self, script: Script, *, max_requests: int = 100_000, max_seconds: float = 600.0
+        self,
+        script: Script,
+        *,
+        max_requests: int = 100_000,
+        max_seconds: float = 600.0,
+        keep_requests: bool = True,
     ) -> None:
         self.script = script
         self.max_requests = max_requests
         self.max_seconds = max_seconds
-        self.requests: list[dict[str, Any]] = []
+        self.keep_requests = keep_requests
+        self.requests: list[dict[str, Any]] = []  # each request's JSON, if kept
+        self.count = 0  # requests answered or refused
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -135,7 +145,7 @@ class FakeServer:
         deadline = time.monotonic() + self.max_seconds
         async with server:
             while not self._stop.is_set() and time.monotonic() < deadline:
-                if len(self.requests) >= self.max_requests:
+                if self.count >= self.max_requests:
                     break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), 0.1)
@@ -156,8 +166,10 @@ class FakeServer:
                     await self._send(writer, Behaviour(body={"object": "list", "data": []}))
                     continue
                 request = json.loads(body) if body else {}
-                number = len(self.requests)
-                self.requests.append(request)
+                number = self.count
+                self.count += 1
+                if self.keep_requests:  # a benchmark's thousands would slow the server's GC
+                    self.requests.append(request)
                 if number >= self.max_requests:
                     break
                 behaviour = self.script(request, number)

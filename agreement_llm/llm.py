@@ -26,7 +26,7 @@ from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
 from agreement_llm.request import instructor_mode, instructor_request, shared_parts
-from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy
+from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, released
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 from agreement_llm.wire import completions_url, encode_body, parse_completion
 
@@ -229,17 +229,18 @@ class _SyncCreate(_Recorder):
         self.client = client
 
     def __call__(self, **body: Any) -> ChatCompletion:
-        for attempt in self.policy.transient():
-            with attempt:
-                start = time.perf_counter()
-                try:
-                    response = self.client.post(
-                        self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
-                    )
-                    completion = parse_completion(response)
-                except _CLIENT_ERRORS as exc:
-                    raise self.failed(exc, start) from None
-                return self.answered(completion, start)
+        with released(self.policy.transient()) as retrying:
+            for attempt in retrying:
+                with attempt:
+                    start = time.perf_counter()
+                    try:
+                        response = self.client.post(
+                            self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
+                        )
+                        completion = parse_completion(response)
+                    except _CLIENT_ERRORS as exc:
+                        raise self.failed(exc, start) from None
+                    return self.answered(completion, start)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
 
@@ -249,17 +250,18 @@ class _AsyncCreate(_Recorder):
         self.client = client
 
     async def __call__(self, **body: Any) -> ChatCompletion:
-        async for attempt in self.policy.transient_async():
-            with attempt:
-                start = time.perf_counter()
-                try:
-                    response = await self.client.post(
-                        self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
-                    )
-                    completion = parse_completion(response)
-                except _CLIENT_ERRORS as exc:
-                    raise self.failed(exc, start) from None
-                return self.answered(completion, start)
+        with released(self.policy.transient_async()) as retrying:
+            async for attempt in retrying:
+                with attempt:
+                    start = time.perf_counter()
+                    try:
+                        response = await self.client.post(
+                            self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
+                        )
+                        completion = parse_completion(response)
+                    except _CLIENT_ERRORS as exc:
+                        raise self.failed(exc, start) from None
+                    return self.answered(completion, start)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
 
@@ -334,9 +336,10 @@ def call_model(
     """
     create = _SyncCreate(client, endpoint, prompt, policy)
     try:
-        record: ArticleRecord = retry_sync(
-            func=create, max_retries=policy.reask(), **create.instructor_args(messages)
-        )
+        with released(policy.reask()) as reasks:
+            record: ArticleRecord = retry_sync(
+                func=create, max_retries=reasks, **create.instructor_args(messages)
+            )
     except Exception as exc:
         _reraise(exc, create)
     return _plain(record), create.attempts
@@ -353,9 +356,10 @@ async def acall_model(
     """The async twin of `call_model`."""
     create = _AsyncCreate(client, endpoint, prompt, policy)
     try:
-        record: ArticleRecord = await retry_async(
-            func=create, max_retries=policy.reask_async(), **create.instructor_args(messages)
-        )
+        with released(policy.reask_async()) as reasks:
+            record: ArticleRecord = await retry_async(
+                func=create, max_retries=reasks, **create.instructor_args(messages)
+            )
     except Exception as exc:
         _reraise(exc, create)
     return _plain(record), create.attempts

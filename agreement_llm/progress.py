@@ -123,6 +123,8 @@ class BatchProgress:
             self._failed += 1
         if row.extraction is not None and not row.cached:
             self._tokens += row.extraction.usage.total_tokens
+        if not self.enabled:  # nothing to draw (rich would keep a sample per article)
+            return
         elapsed = self._progress.tasks[0].elapsed or 0.0
         rate = f"{self._done / elapsed * 60:.0f}/min" if elapsed > 0 else ""
         self._progress.update(

@@ -64,7 +64,9 @@ RECORD = json.dumps(
 
 def _serve(latency: float, port_box: Any, stop: Any) -> None:
     with FakeServer(
-        lambda req, n: Behaviour(body=chat_completion(RECORD), delay=latency), max_seconds=900
+        lambda req, n: Behaviour(body=chat_completion(RECORD), delay=latency),
+        max_seconds=900,
+        keep_requests=False,
     ) as server:
         port_box.value = server.port
         stop.wait()

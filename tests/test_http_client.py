@@ -38,6 +38,14 @@ def test_a_plain_request_is_sent_and_its_answer_read() -> None:
     assert server.requests == [{"model": "m"}]
 
 
+def test_a_server_told_not_to_keep_requests_counts_them() -> None:
+    # a benchmark's server answers thousands; keeping each one's JSON slowed it down
+    with FakeServer(lambda r, n: Behaviour(body=ANSWER), keep_requests=False) as server:
+        _post(server)
+        assert _post(server).json() == ANSWER
+    assert (server.count, server.requests) == (2, [])
+
+
 def test_a_gzip_body_is_decoded() -> None:
     packed = Behaviour(body=gzip.compress(json.dumps(ANSWER).encode()))
     packed.headers["content-encoding"] = "gzip"

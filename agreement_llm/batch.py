@@ -68,16 +68,18 @@ class BatchResult:
 ArticleInput = Article | str
 
 
-def _articles(items: Iterable[ArticleInput]) -> list[Article]:
-    out: list[Article] = []
+def _articles(items: Iterable[ArticleInput]) -> list[tuple[Article, str]]:
+    """Each article with its text's hash (a plain string's id is its hash)."""
+    out: list[tuple[Article, str]] = []
     seen: set[str] = set()
     for item in items:
+        sha = text_sha256(item if isinstance(item, str) else item.text)
         if isinstance(item, str):
-            item = Article(article_id=text_sha256(item)[:16], text=item)
+            item = Article(article_id=sha[:16], text=item)
         if item.article_id in seen:
             raise InputError(f"article id {item.article_id!r} appears twice in the input")
         seen.add(item.article_id)
-        out.append(item)
+        out.append((item, sha))
     return out
 
 
@@ -119,8 +121,7 @@ async def aextract_many(
     summary = BatchSummary(articles=len(items))
     start = time.perf_counter()
     pending: asyncio.Queue[tuple[Article, str]] = asyncio.Queue()
-    for article in items:
-        sha = text_sha256(article.text)
+    for article, sha in items:
         prior = done.get((article.article_id, sha, chosen.id, ep.model))
         if prior is not None:
             rows[article.article_id] = prior
@@ -168,7 +169,7 @@ async def aextract_many(
             if client is None:  # ours: close its connections before the loop ends
                 await http.close()
     summary.wall_s = time.perf_counter() - start
-    return BatchResult([rows[a.article_id] for a in items], summary)
+    return BatchResult([rows[a.article_id] for a, _ in items], summary)
 
 
 def extract_many(

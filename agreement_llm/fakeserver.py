@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -94,7 +95,8 @@ Script = Callable[[dict[str, Any], int], Behaviour]
 class FakeServer:
     """Serve `script(request_json, request_number)` on 127.0.0.1 until stopped or bounded out.
 
-    The JSON of every request is kept in `requests` unless `keep_requests` is False.
+    The JSON of every request is kept in `requests` unless `keep_requests` is False. With
+    `tls` (a server-side context), it serves https.
     """
 
     def __init__(
@@ -104,8 +106,10 @@ class FakeServer:
         max_requests: int = 100_000,
         max_seconds: float = 600.0,
         keep_requests: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.script = script
+        self.tls = tls
         self.max_requests = max_requests
         self.max_seconds = max_seconds
         self.keep_requests = keep_requests
@@ -120,7 +124,7 @@ class FakeServer:
     @property
     def base_url(self) -> str:
         """The server's OpenAI base URL."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/v1"
 
     def __enter__(self) -> FakeServer:
         self._thread.start()
@@ -139,7 +143,9 @@ class FakeServer:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=1024)
+        server = await asyncio.start_server(
+            self._handle, "127.0.0.1", 0, backlog=1024, ssl=self.tls
+        )
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         deadline = time.monotonic() + self.max_seconds

@@ -11,29 +11,65 @@ a request goes straight to its transport, which reads the whole answer at once. 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
 import httpx
-from httpx_aiohttp.transport import map_aiohttp_exceptions
 from openai import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
 
 __all__ = ["AiohttpTransport", "LeanAsyncClient", "lean_async_client"]
 
 
+# aiohttp's errors as httpx's, the most specific first: the openai client makes a timeout an
+# APITimeoutError and anything else an APIConnectionError. (httpx_aiohttp's own map reports
+# every connection failure, a refused connection or a certificate that fails, as a timeout.)
+_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
+    (TimeoutError, httpx.TimeoutException),  # aiohttp's other timeouts are TimeoutErrors too
+    (aiohttp.ClientProxyConnectionError, httpx.ProxyError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),  # refused, no such host, TLS
+    (aiohttp.ClientPayloadError, httpx.ReadError),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientConnectionError, httpx.NetworkError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+)
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for theirs, ours in _ERRORS:
+            if isinstance(exc, theirs):
+                raise ours(str(exc) or type(exc).__name__) from exc
+        raise
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport that sends on one aiohttp session and reads each body whole."""
 
-    def __init__(self, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> None:
+    def __init__(self, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None) -> None:
         self.limits = limits
-        self.ssl_context = ssl_context
+        self._ssl_context = ssl_context
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS settings of https requests (httpx's), made at the first one: loading the
+        certificates costs ~50 ms, which a local http server never needs."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
-            ssl=self.ssl_context,
         )
         # bodies are decoded by httpx.Response, as with httpx's own transports
         return aiohttp.ClientSession(
@@ -48,13 +84,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             data = request.content
         except httpx.RequestNotRead:  # a redirected request's body, say
             data = await request.aread()
-        with map_aiohttp_exceptions():
+        with _as_httpx_errors():
             async with session.request(
                 request.method,
                 str(request.url),
                 headers=request.headers.multi_items(),
                 data=data or None,
                 allow_redirects=False,
+                ssl=self.ssl_context if request.url.scheme == "https" else True,
                 timeout=aiohttp.ClientTimeout(
                     sock_connect=timeout.get("connect"),
                     sock_read=timeout.get("read"),
@@ -121,5 +158,5 @@ def lean_async_client() -> LeanAsyncClient:
         timeout=DEFAULT_TIMEOUT,
         limits=limits,
         follow_redirects=True,
-        transport=AiohttpTransport(limits, httpx.create_ssl_context()),
+        transport=AiohttpTransport(limits),
     )

@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl
 from typing import Any
 
 import httpx
 import openai
 import pytest
+import trustme
 
 from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
-from agreement_llm.http_client import lean_async_client
+from agreement_llm.http_client import AiohttpTransport, LeanAsyncClient, lean_async_client
 from agreement_llm.llm import build_async_client
 
 ANSWER = chat_completion('{"agreements": []}')
@@ -66,24 +68,34 @@ def test_a_redirect_is_followed_with_the_same_body_and_can_be_declined() -> None
     assert declined.status_code == 307
 
 
-def test_a_hang_ends_in_the_openai_clients_timeout_error() -> None:
-    async def go(server: FakeServer) -> None:
-        client = openai.AsyncOpenAI(
-            api_key="k",
-            base_url=server.base_url,
-            max_retries=0,
-            timeout=0.3,
-            http_client=lean_async_client(),
-        )
-        async with client:
-            await client.chat.completions.create(model="m", messages=[])
+async def _create(base_url: str) -> None:
+    client = openai.AsyncOpenAI(
+        api_key="k",
+        base_url=base_url,
+        max_retries=0,
+        timeout=0.3,
+        http_client=lean_async_client(),
+    )
+    async with client:
+        await client.chat.completions.create(model="m", messages=[])
 
+
+def test_a_hang_ends_in_the_openai_clients_timeout_error() -> None:
     hang = Behaviour(hang=True)
     with (
         FakeServer(lambda r, n: hang, max_requests=5, max_seconds=5) as server,
         pytest.raises(openai.APITimeoutError),
     ):
-        asyncio.run(go(server))
+        asyncio.run(_create(server.base_url))
+
+
+def test_a_refused_connection_is_a_connection_error_not_a_timeout() -> None:
+    with FakeServer(lambda r, n: Behaviour(body=ANSWER)) as server:
+        url = server.base_url  # a port nothing listens on once the server stops
+    with pytest.raises(openai.APIConnectionError) as caught:
+        asyncio.run(_create(url))
+    assert not isinstance(caught.value, openai.APITimeoutError)
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
 
 
 def test_a_streamed_answer_takes_httpxs_own_path() -> None:
@@ -114,3 +126,37 @@ def test_the_librarys_async_client_is_the_lean_one() -> None:
     client = build_async_client(fake_endpoint("http://127.0.0.1:9/v1"))
     assert type(client._client).__name__ == "LeanAsyncClient"
     asyncio.run(client.close())
+
+
+def test_https_is_verified_and_its_certificates_are_loaded_only_when_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ca = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_side)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    loads: list[int] = []
+    make = httpx.create_ssl_context
+
+    def counted() -> ssl.SSLContext:
+        loads.append(1)
+        return make()
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counted)
+
+    async def post(url: str, transport: AiohttpTransport) -> httpx.Response:
+        async with LeanAsyncClient(transport=transport) as client:
+            return await client.post(url, json={"model": "m"}, timeout=5)
+
+    limits = httpx.Limits()
+    answer = Behaviour(body=ANSWER)
+    with FakeServer(lambda r, n: answer) as plain:
+        assert asyncio.run(post(plain.base_url, AiohttpTransport(limits))).json() == ANSWER
+    assert loads == []  # a local http server never needs the certificates
+    with FakeServer(lambda r, n: answer, tls=server_side) as tls:
+        with pytest.raises(httpx.ConnectError):  # a certificate no known authority signed
+            asyncio.run(post(tls.base_url, AiohttpTransport(limits)))
+        assert loads == [1]
+        trusted = AiohttpTransport(limits, ssl_context=trusting)
+        assert asyncio.run(post(tls.base_url, trusted)).json() == ANSWER

@@ -68,6 +68,18 @@ class GroundingReport(BaseModel):
         return sum(s.status is not Match.not_found for s in self.spans) / len(self.spans)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _in_place(text: str, decomposed: str) -> bool:
+    """Whether each character of `text` decomposed into the one at its own place (NFKD puts
+    runs of combining marks in a canonical order, which can move them)."""
+    return all(
+        unicodedata.normalize("NFKD", text[m.start()]) == decomposed[m.start()]
+        for m in _NON_ASCII.finditer(text)
+    )
+
+
 @dataclass(frozen=True)
 class FoldedText:
     """An article folded for search, with a map from folded positions to original ones.
@@ -86,11 +98,19 @@ class FoldedText:
     @classmethod
     def of(cls, text: str) -> FoldedText:
         """Fold `text` the way `textnorm.fold` does, keeping where each character came from."""
-        normalized = unicodedata.is_normalized("NFKC", text)  # most text: far cheaper
-        nfkc = text if normalized else unicodedata.normalize("NFKC", text)
-        if len(nfkc) == len(text) and len(nfkc.casefold()) == len(text):
-            return cls._fast(text, fold_quotes(nfkc.casefold()))
-        return cls.char_by_char(text)
+        # No-break spaces are often the only characters of an article that NFKC changes, and
+        # it makes them spaces: made spaces first, the rest is usually already normalized,
+        # which is far cheaper to check than to normalize.
+        nfkc = text.replace("\xa0", " ") if "\xa0" in text else text
+        if not unicodedata.is_normalized("NFKC", nfkc):
+            # each character's own NFKC, when every one is one character and none moved
+            nfkc = unicodedata.normalize("NFKD", nfkc)
+            if len(nfkc) != len(text) or not _in_place(text, nfkc):
+                return cls.char_by_char(text)
+        folded = nfkc.casefold()
+        if len(folded) != len(text):  # casefold never shortens: equal means one for one
+            return cls.char_by_char(text)
+        return cls._fast(text, fold_quotes(folded))
 
     @classmethod
     def char_by_char(cls, text: str) -> FoldedText:
@@ -109,6 +129,8 @@ class FoldedText:
             for out in fold_char(ch):
                 chars.append(out)
                 index.append(i)
+        if in_space and chars:  # drop trailing white space too, as fold() strips it
+            del chars[-1], index[-1]
         return cls(text, "".join(chars), tuple(index))
 
     @classmethod

@@ -14,9 +14,9 @@ import openai
 
 from agreement_llm.articles import Article
 from agreement_llm.cache import ResultCache
-from agreement_llm.config import Endpoint, resolve_endpoint
+from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
-from agreement_llm.extract import aextract_with_details, text_sha256
+from agreement_llm.extract import aextract_with_details, endpoint_for, text_sha256
 from agreement_llm.limits import estimate_tokens
 from agreement_llm.llm import build_async_client
 from agreement_llm.progress import BatchProgress, BatchSummary
@@ -105,7 +105,7 @@ async def aextract_many(
     limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
     items = _articles(articles)
     chosen = load_prompt(prompt)
-    ep = endpoint or resolve_endpoint(model=model)
+    ep = endpoint or endpoint_for(client, model)
     if model is not None:
         ep = ep.with_model(model)
     cache = (

@@ -24,6 +24,7 @@ from agreement_llm.usage import Attempt, Usage, total_usage
 __all__ = [
     "Extraction",
     "aextract_with_details",
+    "endpoint_for",
     "extract",
     "extract_with_details",
     "text_sha256",
@@ -106,7 +107,7 @@ def _prepare(
 ) -> _Job:
     check_text(text)
     chosen = load_prompt(prompt)
-    ep = endpoint or _endpoint_for(client, model)
+    ep = endpoint or endpoint_for(client, model)
     if model is not None:
         ep = ep.with_model(model)
     messages = chosen.render(text, system_in_user=ep.system_in_user)
@@ -223,7 +224,9 @@ def extract(
     ).record
 
 
-def _endpoint_for(client: openai.OpenAI | openai.AsyncOpenAI | None, model: str | None) -> Endpoint:
+def endpoint_for(client: openai.OpenAI | openai.AsyncOpenAI | None, model: str | None) -> Endpoint:
+    """The endpoint of a call given no `Endpoint`: the caller's client's server, else the one
+    configured (arguments, then environment, then defaults)."""
     if client is None:
         return resolve_endpoint(model=model)
     base = str(client.base_url).rstrip("/")

@@ -262,3 +262,23 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
     ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
     assert 0 < len(ids) < len(texts)
     assert len(ids) == len(set(ids))
+
+
+def test_a_batch_given_its_own_client_takes_the_endpoint_from_that_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # as extract does: the client's URL says which server it is; its key is its own
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGREEMENT_LLM_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    server = Server()
+    result = asyncio.run(
+        aextract_many(
+            _articles(2),
+            model="own-model",
+            client=server.client(),
+            options=BatchOptions(cache=False, retry=FAST),
+        )
+    )
+    assert [r.status for r in result.rows] == ["ok", "ok"]
+    assert {r.model for r in result.rows} == {"own-model"}
+    assert len(server.seen) == 2

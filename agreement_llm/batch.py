@@ -105,9 +105,7 @@ async def aextract_many(
     limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
     items = _articles(articles)
     chosen = load_prompt(prompt)
-    ep = endpoint or endpoint_for(client, model)
-    if model is not None:
-        ep = ep.with_model(model)
+    ep = endpoint_for(endpoint, client, model)
     cache = (
         opts.cache
         if isinstance(opts.cache, ResultCache)

@@ -107,9 +107,7 @@ def _prepare(
 ) -> _Job:
     check_text(text)
     chosen = load_prompt(prompt)
-    ep = endpoint or endpoint_for(client, model)
-    if model is not None:
-        ep = ep.with_model(model)
+    ep = endpoint_for(endpoint, client, model)
     messages = chosen.render(text, system_in_user=ep.system_in_user)
     check_fits(messages, chosen.manifest.settings.max_tokens, ep)
     return _Job(text, chosen, ep, messages)
@@ -224,9 +222,15 @@ def extract(
     ).record
 
 
-def endpoint_for(client: openai.OpenAI | openai.AsyncOpenAI | None, model: str | None) -> Endpoint:
-    """The endpoint of a call given no `Endpoint`: the caller's client's server, else the one
-    configured (arguments, then environment, then defaults)."""
+def endpoint_for(
+    endpoint: Endpoint | None,
+    client: openai.OpenAI | openai.AsyncOpenAI | None,
+    model: str | None,
+) -> Endpoint:
+    """The endpoint of a call: `endpoint` if given, else the caller's client's server, else the
+    one configured (arguments, then environment, then defaults); with `model` as its model."""
+    if endpoint is not None:
+        return endpoint.with_model(model) if model is not None else endpoint
     if client is None:
         return resolve_endpoint(model=model)
     base = str(client.base_url).rstrip("/")

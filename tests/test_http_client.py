@@ -22,9 +22,14 @@ from agreement_llm.llm import build_async_client
 ANSWER = chat_completion('{"agreements": []}')
 
 
-def _post(server: FakeServer, **kwargs: Any) -> httpx.Response:
+def _post(
+    server: FakeServer, transport: AiohttpTransport | None = None, **kwargs: Any
+) -> httpx.Response:
+    """POST to the server through the lean client (on `transport` if given)."""
+
     async def go() -> httpx.Response:
-        async with lean_async_client() as client:
+        client = lean_async_client() if transport is None else LeanAsyncClient(transport=transport)
+        async with client:
             return await client.post(
                 f"{server.base_url}/chat/completions", json={"model": "m"}, timeout=5, **kwargs
             )
@@ -145,18 +150,14 @@ def test_https_is_verified_and_its_certificates_are_loaded_only_when_needed(
 
     monkeypatch.setattr(httpx, "create_ssl_context", counted)
 
-    async def post(url: str, transport: AiohttpTransport) -> httpx.Response:
-        async with LeanAsyncClient(transport=transport) as client:
-            return await client.post(url, json={"model": "m"}, timeout=5)
-
     limits = httpx.Limits()
     answer = Behaviour(body=ANSWER)
     with FakeServer(lambda r, n: answer) as plain:
-        assert asyncio.run(post(plain.base_url, AiohttpTransport(limits))).json() == ANSWER
+        assert _post(plain, AiohttpTransport(limits)).json() == ANSWER
     assert loads == []  # a local http server never needs the certificates
     with FakeServer(lambda r, n: answer, tls=server_side) as tls:
         with pytest.raises(httpx.ConnectError):  # a certificate no known authority signed
-            asyncio.run(post(tls.base_url, AiohttpTransport(limits)))
+            _post(tls, AiohttpTransport(limits))
         assert loads == [1]
         trusted = AiohttpTransport(limits, ssl_context=trusting)
-        assert asyncio.run(post(tls.base_url, trusted)).json() == ANSWER
+        assert _post(tls, trusted).json() == ANSWER

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openai
 
+from agreement_llm import eager_send
 from agreement_llm.articles import Article
 from agreement_llm.cache import ResultCache
 from agreement_llm.config import Endpoint
@@ -186,7 +187,7 @@ def extract_many(
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return eager_send.run(coro)
     # A loop is already running (a notebook): run the batch on its own loop in a thread.
     box: list[BatchResult | BaseException] = []
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[BatchResult]]] = []
@@ -199,7 +200,7 @@ def extract_many(
 
     def run() -> None:
         try:
-            box.append(asyncio.run(main()))
+            box.append(eager_send.run(main()))
         except BaseException as exc:  # handed back to the caller's thread
             box.append(exc)
 

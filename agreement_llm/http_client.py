@@ -115,7 +115,52 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 class LeanAsyncClient(httpx.AsyncClient):
-    """An `httpx.AsyncClient` that sends a plain request straight to its transport."""
+    """An `httpx.AsyncClient` that builds a plain request in one step and sends it straight to
+    its transport."""
+
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: Any = None,
+        headers: Any = None,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        **rest: Any,
+    ) -> httpx.Request:
+        """The request httpx would build. One with a body of bytes, an absolute URL and no
+        cookies, query or extensions (the openai client's) is built without httpx's header
+        merges, each of which re-encodes and re-checks every header (~0.15 ms a request)."""
+        if not (
+            isinstance(content, bytes)
+            and isinstance(url, httpx.URL)
+            and url.is_absolute_url
+            and isinstance(headers, httpx.Headers)
+            and all(value is None for value in rest.values())
+            and not self.params
+            and not self.cookies
+        ):
+            return super().build_request(
+                method, url, content=content, headers=headers, timeout=timeout, **rest
+            )
+        given = headers.raw
+        names = {name.lower() for name, _ in given}
+        # the client's own headers that the request does not set, then the request's
+        merged = [(k, v) for k, v in self.headers.raw if k.lower() not in names] + given
+        if b"content-length" not in names:
+            merged.append((b"Content-Length", str(len(content)).encode()))
+        if b"host" not in names and url.host:
+            merged.insert(0, (b"Host", url.netloc))
+        limits = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout
+        request = httpx.Request(
+            method,
+            url,
+            headers=merged,
+            stream=httpx.ByteStream(content),
+            extensions={"timeout": httpx.Timeout(limits).as_dict()},
+        )
+        request.read()
+        return request
 
     async def send(
         self,

@@ -161,3 +161,61 @@ def test_https_is_verified_and_its_certificates_are_loaded_only_when_needed(
         assert loads == [1]
         trusted = AiohttpTransport(limits, ssl_context=trusting)
         assert _post(tls, trusted).json() == ANSWER
+
+
+def _built(request: httpx.Request) -> tuple[object, ...]:
+    return (
+        request.method,
+        str(request.url),
+        request.headers.raw,
+        request.content,
+        request.extensions,
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_headers", "request_headers", "url"),
+    [
+        # as the openai client sends them (it overrides httpx's Accept and User-Agent)
+        (
+            None,
+            {"Accept": "application/json", "User-Agent": "OpenAI/Python", "X-Stainless-Lang": "p"},
+            "http://127.0.0.1:8000/v1/chat/completions",
+        ),
+        ({"x-Team": "a", "ACCEPT": "*/*"}, {"accept": "text/plain"}, "https://h.example/v1/x?q=1"),
+        (None, {"Host": "elsewhere", "Content-Length": "4"}, "http://[::1]:9/v1"),
+        ({"Authorization": "Bearer k"}, {}, "http://user:pw@h.example:8080/p%20q"),
+    ],
+)
+def test_a_plain_request_is_built_as_httpx_builds_it(
+    client_headers: dict[str, str] | None, request_headers: dict[str, str], url: str
+) -> None:
+    lean = LeanAsyncClient(headers=client_headers)
+    reference = httpx.AsyncClient(headers=client_headers)
+    given: dict[str, Any] = {
+        "content": b'{"model": "m"}',
+        "headers": httpx.Headers(request_headers),
+        "timeout": httpx.Timeout(30, connect=5),
+        "files": None,
+    }
+    ours = lean.build_request("POST", httpx.URL(url), **given)
+    theirs = reference.build_request("POST", httpx.URL(url), **given)
+    assert _built(ours) == _built(theirs)
+    default = lean.build_request("POST", httpx.URL(url), content=b"{}")
+    assert _built(default) == _built(reference.build_request("POST", httpx.URL(url), content=b"{}"))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"params": {"a": "1"}}, {"json": {"a": 1}}, {"cookies": {"c": "1"}}, {"extensions": {"e": 1}}],
+)
+def test_any_other_request_is_built_by_httpx(extra: dict[str, Any]) -> None:
+    lean, reference = LeanAsyncClient(), httpx.AsyncClient()
+    url = "http://127.0.0.1:8000/v1/chat/completions"
+    assert _built(lean.build_request("POST", url, **extra)) == _built(
+        reference.build_request("POST", url, **extra)
+    )
+    relative = LeanAsyncClient(base_url="http://h.example/v1/")
+    assert str(relative.build_request("POST", "chat", content=b"{}").url) == (
+        "http://h.example/v1/chat"
+    )

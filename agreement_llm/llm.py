@@ -28,7 +28,7 @@ from agreement_llm.redact import redact
 from agreement_llm.request import instructor_mode, instructor_request, shared_parts
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, released
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
-from agreement_llm.wire import completions_url, encode_body, parse_completion
+from agreement_llm.wire import completions_url, encode_body, is_azure, parse_completion
 
 __all__ = [
     "acall_model",
@@ -114,6 +114,13 @@ def _plain(record: ArticleRecord) -> ArticleRecord:
 # more CPU per request than the rest of the library's work (benchmarks/throughput.py). The
 # body's bytes and the answer's parsing are `wire`'s.
 
+# The options `post` leaves unset, given as unset: the client deep-copies the default of each
+# option not given (~20 us apiece), and these defaults are this very value.
+_UNSET_OPTIONS = cast(
+    openai.RequestOptions,
+    {"headers": openai.NOT_GIVEN, "max_retries": openai.NOT_GIVEN, "timeout": openai.NOT_GIVEN},
+)
+
 
 class _Recorder:
     """What both `create` functions share: the request and the record of attempts."""
@@ -132,7 +139,18 @@ class _Recorder:
         settings = prompt.manifest.settings
         self.limits = {"max_items": settings.max_items, "max_string": settings.max_string}
         self.url = completions_url(client)
+        self.azure = is_azure(client)
         self.shared = shared_parts(_response_model(), endpoint.style, **self.limits)
+
+    def post_args(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of the client's `post` for a request with `body` (its bytes, but for
+        an Azure client, which reads the model from the body to pick the deployment)."""
+        return {
+            "path": self.url,
+            "body": body if self.azure else encode_body(body, self.shared),
+            "cast_to": httpx.Response,
+            "options": _UNSET_OPTIONS,
+        }
 
     def failed(self, exc: Exception, start: float) -> Exception:
         """Record a request that raised; return the exception to raise for it."""
@@ -234,9 +252,7 @@ class _SyncCreate(_Recorder):
                 with attempt:
                     start = time.perf_counter()
                     try:
-                        response = self.client.post(
-                            self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
-                        )
+                        response = self.client.post(**self.post_args(body))
                         completion = parse_completion(response)
                     except _CLIENT_ERRORS as exc:
                         raise self.failed(exc, start) from None
@@ -255,9 +271,7 @@ class _AsyncCreate(_Recorder):
                 with attempt:
                     start = time.perf_counter()
                     try:
-                        response = await self.client.post(
-                            self.url, body=encode_body(body, self.shared), cast_to=httpx.Response
-                        )
+                        response = await self.client.post(**self.post_args(body))
                         completion = parse_completion(response)
                     except _CLIENT_ERRORS as exc:
                         raise self.failed(exc, start) from None

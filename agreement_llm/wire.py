@@ -18,7 +18,14 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-__all__ = ["Kept", "completions_url", "encode_body", "encode_json", "parse_completion"]
+__all__ = [
+    "Kept",
+    "completions_url",
+    "encode_body",
+    "encode_json",
+    "is_azure",
+    "parse_completion",
+]
 
 
 # what httpx sends for `json=` (and so what the openai client sends); one encoder, as
@@ -46,12 +53,22 @@ def encode_body(body: Mapping[str, Any], kept: Kept | None = None) -> bytes:
 
 
 def completions_url(client: openai.OpenAI | openai.AsyncOpenAI) -> str:
-    """The full URL of the chat-completions endpoint of `client` (parsed once per request,
-    where a path relative to the client's base URL is parsed three times)."""
+    """Where `client` posts a chat completion. Usually the full URL, which the client parses
+    once per request (a path relative to its base URL is parsed three times). The SDK's own
+    path when the base URL has a query, and for Azure clients, which rewrite it to their
+    deployment's."""
     base = client.base_url
+    if is_azure(client):
+        return "/chat/completions"
     if base.query or base.fragment:
         return "chat/completions"
     return f"{str(base).rstrip('/')}/chat/completions"
+
+
+def is_azure(client: openai.OpenAI | openai.AsyncOpenAI) -> bool:
+    """Whether `client` is an Azure OpenAI client (it sends a request to the deployment its
+    model names, which it reads from the body as it was given: a mapping, not bytes)."""
+    return isinstance(client, openai.AzureOpenAI | openai.AsyncAzureOpenAI)
 
 
 def parse_completion(response: httpx.Response) -> ChatCompletion:

@@ -61,10 +61,12 @@ class Script:
         self.replies = list(replies)
         self.requests: list[dict[str, Any]] = []
         self.headers: list[httpx.Headers] = []
+        self.urls: list[httpx.URL] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(json.loads(request.content))
         self.headers.append(request.headers)
+        self.urls.append(request.url)
         if not self.replies:
             raise AssertionError("more requests than the script expected")
         reply = self.replies.pop(0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import httpx
 import openai
 import pytest
@@ -11,6 +14,7 @@ from agreement_llm import (
     ExtractionError,
     InputError,
     RetryPolicy,
+    aextract_with_details,
     extract,
     extract_with_details,
 )
@@ -238,3 +242,36 @@ def test_a_year_the_model_invents_is_removed() -> None:
     assert result.record.published_on is not None
     assert result.record.published_on.year is None
     assert result.date_changes[0].reason == "year not in the text"
+
+
+AZURE: dict[str, Any] = {
+    "azure_endpoint": "https://unit.openai.azure.com",
+    "api_version": "2024-10-21",
+    "api_key": "sk-test-FAKEKEY0123456789",
+    "max_retries": 0,
+}
+
+
+def test_an_azure_client_posts_to_the_deployment_its_model_names() -> None:
+    script = Script(completion(VALID))
+    client = openai.AzureOpenAI(
+        **AZURE,
+        http_client=httpx.Client(transport=httpx.MockTransport(script)),
+    )
+    extract(TEXT, prompt="v1", model="my-deployment", client=client, retry=FAST)
+    (url,) = script.urls
+    assert url.path == "/openai/deployments/my-deployment/chat/completions"
+    assert url.params["api-version"] == "2024-10-21"
+    assert script.requests[0]["model"] == "my-deployment"
+
+
+def test_an_async_azure_client_posts_to_the_deployment_its_model_names() -> None:
+    script = Script(completion(VALID))
+    client = openai.AsyncAzureOpenAI(
+        **AZURE,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(script)),
+    )
+    asyncio.run(
+        aextract_with_details(TEXT, prompt="v1", model="my-deployment", client=client, retry=FAST)
+    )
+    assert script.urls[0].path == "/openai/deployments/my-deployment/chat/completions"

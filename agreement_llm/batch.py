@@ -15,11 +15,11 @@ import openai
 from agreement_llm import eager_send
 from agreement_llm.articles import Article
 from agreement_llm.cache import ResultCache
+from agreement_llm.clients import build_async_client
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.extract import aextract_with_details, endpoint_for, text_sha256
 from agreement_llm.limits import estimate_tokens
-from agreement_llm.llm import build_async_client
 from agreement_llm.progress import BatchProgress, BatchSummary
 from agreement_llm.prompts import load_prompt
 from agreement_llm.ratelimit import RateLimiter

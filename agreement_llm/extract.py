@@ -9,13 +9,14 @@ from dataclasses import dataclass
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
+from agreement_llm.clients import build_async_client, shared_client
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind, resolve_endpoint
 from agreement_llm.dates import DateChange, apply_date_rules
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
 from agreement_llm.htmltext import looks_like_html
 from agreement_llm.limits import check_fits
-from agreement_llm.llm import acall_model, build_async_client, call_model, shared_client
+from agreement_llm.llm import acall_model, call_model
 from agreement_llm.models import ArticleRecord, PartialDate
 from agreement_llm.prompts import Prompt, load_prompt
 from agreement_llm.retry import RetryPolicy

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from functools import cache, lru_cache
+from functools import cache
 from json import JSONDecodeError
 from typing import Any, Literal, NoReturn, cast
 
@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import ExtractionError
-from agreement_llm.http_client import lean_async_client
 from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt
 from agreement_llm.redact import redact
@@ -30,44 +29,7 @@ from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolic
 from agreement_llm.usage import Attempt, AttemptOutcome, Usage
 from agreement_llm.wire import completions_url, encode_body, is_azure, parse_completion
 
-__all__ = [
-    "acall_model",
-    "build_async_client",
-    "build_client",
-    "call_model",
-    "shared_client",
-]
-
-
-def _client_options(endpoint: Endpoint) -> dict[str, Any]:
-    return {
-        "api_key": endpoint.api_key or "unused",
-        "base_url": endpoint.base_url,
-        "timeout": endpoint.timeout,
-        "max_retries": 0,  # our retry policy applies, not the client's
-    }
-
-
-def build_client(endpoint: Endpoint) -> openai.OpenAI:
-    """An `openai.OpenAI` client for `endpoint`, with its own retries off (ours apply)."""
-    return openai.OpenAI(**_client_options(endpoint))
-
-
-@lru_cache(maxsize=8)
-def shared_client(endpoint: Endpoint) -> openai.OpenAI:
-    """One client per endpoint for the process: building one (its TLS context) cost ~50 ms,
-    and a kept client reuses its connections."""
-    return build_client(endpoint)
-
-
-def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:
-    """An `openai.AsyncOpenAI` client for `endpoint`, with its own retries off.
-
-    Its HTTP runs on aiohttp (`http_client.lean_async_client`): at 64 requests in flight
-    httpx's connection pool spent more CPU than everything else together, and httpx's and
-    aiohttp's per-request layers more than the library (benchmarks/throughput.py).
-    """
-    return openai.AsyncOpenAI(**_client_options(endpoint), http_client=lean_async_client())
+__all__ = ["acall_model", "call_model"]
 
 
 def _raw_text(completion: ChatCompletion) -> str | None:
@@ -241,23 +203,37 @@ class _Recorder:
         }
 
 
+# A request is tried once outside tenacity: nearly every request succeeds at once, and that
+# skips ~40 us of tenacity's bookkeeping. A first try that failed is tenacity's first attempt
+# (raised again inside it), so retries, waits and the bound run exactly as if it had run there.
+
+
 class _SyncCreate(_Recorder):
     def __init__(self, client: openai.OpenAI, *args: Any) -> None:
         super().__init__(client, *args)
         self.client = client
 
     def __call__(self, **body: Any) -> ChatCompletion:
+        try:
+            return self.attempt(body)
+        except Exception as exc:
+            first: Exception | None = exc
         with released(self.policy.transient()) as retrying:
             for attempt in retrying:
                 with attempt:
-                    start = time.perf_counter()
-                    try:
-                        response = self.client.post(**self.post_args(body))
-                        completion = parse_completion(response)
-                    except _CLIENT_ERRORS as exc:
-                        raise self.failed(exc, start) from None
-                    return self.answered(completion, start)
+                    if first is not None:  # tenacity's first attempt is the first try
+                        failure, first = first, None
+                        raise failure
+                    return self.attempt(body)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    def attempt(self, body: dict[str, Any]) -> ChatCompletion:
+        start = time.perf_counter()
+        try:
+            completion = parse_completion(self.client.post(**self.post_args(body)))
+        except _CLIENT_ERRORS as exc:
+            raise self.failed(exc, start) from None
+        return self.answered(completion, start)
 
 
 class _AsyncCreate(_Recorder):
@@ -266,17 +242,26 @@ class _AsyncCreate(_Recorder):
         self.client = client
 
     async def __call__(self, **body: Any) -> ChatCompletion:
+        try:
+            return await self.attempt(body)
+        except Exception as exc:
+            first: Exception | None = exc
         with released(self.policy.transient_async()) as retrying:
             async for attempt in retrying:
                 with attempt:
-                    start = time.perf_counter()
-                    try:
-                        response = await self.client.post(**self.post_args(body))
-                        completion = parse_completion(response)
-                    except _CLIENT_ERRORS as exc:
-                        raise self.failed(exc, start) from None
-                    return self.answered(completion, start)
+                    if first is not None:  # tenacity's first attempt is the first try
+                        failure, first = first, None
+                        raise failure
+                    return await self.attempt(body)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    async def attempt(self, body: dict[str, Any]) -> ChatCompletion:
+        start = time.perf_counter()
+        try:
+            completion = parse_completion(await self.client.post(**self.post_args(body)))
+        except _CLIENT_ERRORS as exc:
+            raise self.failed(exc, start) from None
+        return self.answered(completion, start)
 
 
 def _first_line(exc: BaseException) -> str:

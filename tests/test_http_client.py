@@ -15,9 +15,9 @@ import openai
 import pytest
 import trustme
 
+from agreement_llm.clients import build_async_client
 from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
 from agreement_llm.http_client import AiohttpTransport, LeanAsyncClient, lean_async_client
-from agreement_llm.llm import build_async_client
 
 ANSWER = chat_completion('{"agreements": []}')
 

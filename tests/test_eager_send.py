@@ -161,3 +161,20 @@ def test_a_post_on_the_librarys_loop_writes_its_body_without_a_task() -> None:
         assert server.requests == [{"hello": 1}]
     assert body == b'{"ok": true}'
     assert created == [True]  # the body went out when the request did, not at a later turn
+
+
+def test_a_body_past_aiohttps_drain_limit_goes_out_whole() -> None:
+    # over 64 KiB aiohttp's body writer awaits the socket draining (a pause goes on as a task)
+    big = {"text": "x" * 900_000}
+
+    async def post(url: str) -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json=big) as answer,
+        ):
+            await answer.read()
+            return answer.status
+
+    with FakeServer(lambda request, n: Behaviour(body={"ok": True})) as server:
+        assert eager_send.run(post(f"{server.base_url}/anything")) == 200
+        assert server.requests == [big]

@@ -113,7 +113,8 @@ async def aextract_many(
         else (ResultCache() if opts.cache else None)
     )
     store = ResultStore(opts.out) if opts.out else None
-    done = store.start() if store else {}
+    run = {(a.article_id, sha, chosen.id, ep.model) for a, sha in items}
+    done = store.start(run) if store else {}
     http = client or build_async_client(ep)
     budget = chosen.manifest.settings.max_tokens
     rows: dict[str, ResultRow] = {}

@@ -3,12 +3,14 @@
 A line is a `ResultRow`: the article id and text hash, the prompt version and model, and
 either the extraction (record, usage, grounding) or the error. Running again over the same
 file skips articles already done with the same prompt version and model, and retries the
-failed ones; the file is rewritten once at the start so that every article appears once.
+failed ones; the file is rewritten once at the start so that every article appears once (the
+failures of articles the run does not include stay as they were).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -110,14 +112,20 @@ class ResultStore:
                 rows[row.key] = row
         return rows
 
-    def start(self) -> dict[tuple[str, str, str, str], ResultRow]:
-        """Keep the finished rows, drop failed and cut-off ones; return the finished rows."""
-        done = {k: r for k, r in self.load().items() if r.status == "ok"}
+    def start(
+        self, run: Collection[tuple[str, str, str, str]]
+    ) -> dict[tuple[str, str, str, str], ResultRow]:
+        """Start a run over the keys `run`: keep the finished rows, drop the cut-off ones and
+        the failed ones this run retries (failures of other work stay); return the finished
+        rows."""
+        rows = self.load()
+        done = {k: r for k, r in rows.items() if r.status == "ok"}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with tmp.open("w", encoding="utf-8") as f:
-            for row in done.values():
-                f.write(row.model_dump_json() + "\n")
+            for key, row in rows.items():
+                if row.status == "ok" or key not in run:
+                    f.write(row.model_dump_json() + "\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)

@@ -105,6 +105,19 @@ def test_a_second_run_retries_only_the_failures_and_writes_no_duplicate(tmp_path
     assert all(json.loads(line)["status"] == "ok" for line in out.read_text().splitlines())
 
 
+def test_a_run_over_other_articles_keeps_the_failures_it_does_not_retry(tmp_path: Path) -> None:
+    server = Server()
+    out = tmp_path / "results.jsonl"
+    articles = _articles(4, fail={1})
+    asyncio.run(_run(server, articles[:2], out=out, cache=False))
+    asyncio.run(_run(server, articles[2:], out=out, cache=False))  # a1 is not in this run
+    rows = {r.article_id: r for r in read_results(out)}
+    assert sorted(rows) == ["a0", "a1", "a2", "a3"]
+    assert rows["a1"].status == "error"
+    assert rows["a1"].error is not None
+    assert rows["a1"].error.kind == "http_error"
+
+
 def test_a_results_file_reads_back_into_frames(tmp_path: Path) -> None:
     server = Server()
     out = tmp_path / "results.jsonl"

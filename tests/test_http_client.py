@@ -201,8 +201,13 @@ def test_a_plain_request_is_built_as_httpx_builds_it(
     ours = lean.build_request("POST", httpx.URL(url), **given)
     theirs = reference.build_request("POST", httpx.URL(url), **given)
     assert _built(ours) == _built(theirs)
-    default = lean.build_request("POST", httpx.URL(url), content=b"{}")
-    assert _built(default) == _built(reference.build_request("POST", httpx.URL(url), content=b"{}"))
+    for method, content in [("POST", b"{}"), ("POST", b""), ("GET", b"")]:
+        for headers in (None, httpx.Headers()):
+            default = lean.build_request(method, httpx.URL(url), content=content, headers=headers)
+            theirs = reference.build_request(
+                method, httpx.URL(url), content=content, headers=headers
+            )
+            assert _built(default) == _built(theirs)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
-__all__ = ["eager_task_factory", "new_loop", "run", "writes_request_body"]
+__all__ = ["eager_task_factory", "install", "new_loop", "run", "writes_request_body"]
 
 T = TypeVar("T")
 
@@ -104,15 +104,24 @@ def eager_task_factory(
     return factory
 
 
-def new_loop() -> asyncio.AbstractEventLoop:
-    """A new event loop; on Python before 3.12, one that sends requests eagerly."""
-    loop = asyncio.new_event_loop()
+def install(loop: asyncio.AbstractEventLoop) -> None:
+    """Make `loop` send requests when they are made (on Python before 3.12; later ones do)."""
     if sys.version_info < (3, 12):
         loop.set_task_factory(eager_task_factory())
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop that sends requests when they are made."""
+    loop = asyncio.new_event_loop()
+    install(loop)
     return loop
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(coro)` on a loop from `new_loop`."""
-    with asyncio.Runner(loop_factory=new_loop) as runner:
-        return runner.run(coro)
+    """`asyncio.run(coro)`, on a loop that sends requests when they are made."""
+
+    async def main() -> T:
+        install(asyncio.get_running_loop())
+        return await coro
+
+    return asyncio.run(main())

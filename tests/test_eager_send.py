@@ -178,3 +178,11 @@ def test_a_body_past_aiohttps_drain_limit_goes_out_whole() -> None:
     with FakeServer(lambda request, n: Behaviour(body={"ok": True})) as server:
         assert eager_send.run(post(f"{server.base_url}/anything")) == 200
         assert server.requests == [big]
+
+
+def test_a_loop_from_new_loop_sends_eagerly_too() -> None:
+    loop = eager_send.new_loop()
+    try:
+        assert (loop.get_task_factory() is not None) == (sys.version_info < (3, 12))
+    finally:
+        loop.close()

@@ -99,8 +99,8 @@ async def aextract_many(
     Articles are `Article`s or plain strings (their id: the text's hash). With `options.out`,
     rows stream to that JSONL file as they finish, and articles already done there with the
     same prompt version and model are skipped (failed ones are retried). On Python 3.11 it
-    runs faster on a loop from `agreement_llm.eager_send.new_loop` (as `extract_many` does),
-    e.g. `asyncio.Runner(loop_factory=new_loop)`, which sends each request when it is made.
+    runs faster on a loop that sends each request when it is made, as `extract_many`'s does:
+    `agreement_llm.eager_send.install(asyncio.get_running_loop())` makes a loop one.
     """
     opts = options or BatchOptions()
     if opts.concurrency < 1:

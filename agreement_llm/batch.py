@@ -115,16 +115,16 @@ async def aextract_many(
         else (ResultCache() if opts.cache else None)
     )
     store = ResultStore(opts.out) if opts.out else None
-    run = {(a.article_id, sha, chosen.id, ep.model) for a, sha in items}
-    done = store.start(run) if store else {}
+    keyed = [((a.article_id, sha, chosen.id, ep.model), a, sha) for a, sha in items]
+    done = store.start({key for key, _, _ in keyed}) if store else {}
     http = client or build_async_client(ep)
     budget = chosen.manifest.settings.max_tokens
     rows: dict[str, ResultRow] = {}
     summary = BatchSummary(articles=len(items))
     start = time.perf_counter()
     pending: asyncio.Queue[tuple[Article, str]] = asyncio.Queue()
-    for article, sha in items:
-        prior = done.get((article.article_id, sha, chosen.id, ep.model))
+    for key, article, sha in keyed:
+        prior = done.get(key)
         if prior is not None:
             rows[article.article_id] = prior
             summary.skipped += 1

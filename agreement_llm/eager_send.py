@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
-__all__ = ["eager_task_factory", "install", "new_loop", "run", "writes_request_body"]
+__all__ = ["eager_task_factory", "install", "run", "writes_request_body"]
 
 T = TypeVar("T")
 
@@ -108,13 +108,6 @@ def install(loop: asyncio.AbstractEventLoop) -> None:
     """Make `loop` send requests when they are made (on Python before 3.12; later ones do)."""
     if sys.version_info < (3, 12):
         loop.set_task_factory(eager_task_factory())
-
-
-def new_loop() -> asyncio.AbstractEventLoop:
-    """A new event loop that sends requests when they are made."""
-    loop = asyncio.new_event_loop()
-    install(loop)
-    return loop
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -180,8 +180,9 @@ def test_a_body_past_aiohttps_drain_limit_goes_out_whole() -> None:
         assert server.requests == [big]
 
 
-def test_a_loop_from_new_loop_sends_eagerly_too() -> None:
-    loop = eager_send.new_loop()
+def test_install_makes_a_loop_of_ones_own_send_eagerly() -> None:
+    loop = asyncio.new_event_loop()
+    eager_send.install(loop)
     try:
         assert (loop.get_task_factory() is not None) == (sys.version_info < (3, 12))
     finally:

@@ -7,10 +7,10 @@ Prints, in one run: the library's wall time against the ideal (articles / concur
 latency) as a ratio; the same for the raw AsyncOpenAI client with asyncio.gather (the
 reference), for that client on the library's HTTP client, and for a bare aiohttp client (no
 SDK: what the machine and server allow); the library's CPU time per article beyond the HTTP
-call (extract_many less the raw client on the library's HTTP client); and the prompt tokens
-per article of each prompt version (article and overhead) beside a naive instructor JSON-mode
-call. Each client
-runs `--repeats` times, interleaved; figures are medians with the range. Targets: ratio >= 0.9
+call (extract_many less the raw client on the library's HTTP client); each client's time in
+Python's garbage collector; and the prompt tokens per article of each prompt version (article
+and overhead) beside a naive instructor JSON-mode call. Each client runs `--repeats` times,
+interleaved; figures are medians with the range. Targets: ratio >= 0.9
 of the ideal, <= 5 ms CPU per article. The server answers synthetic (valid) records; it runs
 in a separate process so its CPU is not counted.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import statistics
@@ -114,16 +115,46 @@ async def _bare(base_url: str, texts: list[str], concurrency: int) -> None:
         await asyncio.gather(*(one(t) for t in texts))
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall, time.process_time() - cpu
+class _CollectorClock:
+    """Wall time Python's garbage collector spends while it is entered (all threads)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def _tick(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._began
+
+    def __enter__(self) -> _CollectorClock:
+        gc.callbacks.append(self._tick)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._tick)
 
 
-def _median(runs: list[tuple[float, float]]) -> tuple[float, float, float, float]:
-    """Median wall, fastest wall, slowest wall, median CPU."""
-    walls = [w for w, _ in runs]
-    return statistics.median(walls), min(walls), max(walls), statistics.median(c for _, c in runs)
+def _timed(fn: Callable[[], object]) -> tuple[float, float, float]:
+    """Wall, CPU and garbage-collector seconds of one call."""
+    with _CollectorClock() as collector:
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return wall, cpu, collector.seconds
+
+
+def _median(runs: list[tuple[float, float, float]]) -> tuple[float, float, float, float, float]:
+    """Median wall, fastest wall, slowest wall, median CPU, median collector time."""
+    walls = [w for w, _, _ in runs]
+    return (
+        statistics.median(walls),
+        min(walls),
+        max(walls),
+        statistics.median(c for _, c, _ in runs),
+        statistics.median(g for _, _, g in runs),
+    )
 
 
 def _prompt_tokens() -> None:
@@ -217,7 +248,7 @@ def main() -> None:
         ),
         "bare aiohttp (no SDK)": lambda: asyncio.run(_bare(base_url, texts, args.concurrency)),
     }
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
     try:
         for _ in range(args.repeats):
             for name, run in clients.items():
@@ -233,12 +264,13 @@ def main() -> None:
     )
     cpu: dict[str, float] = {}
     for name, timings in runs.items():
-        wall, fast, slow, cpu[name] = _median(timings)
+        wall, fast, slow, cpu[name], collector = _median(timings)
         target = " (target >= 0.9)" if name == "extract_many" else ""
         print(
             f"  {name}: {wall:.2f} s wall, {ideal / wall:.2f} of ideal "
             f"({ideal / slow:.2f}..{ideal / fast:.2f}){target}; "
-            f"CPU {cpu[name] * 1000 / n:.2f} ms/article"
+            f"CPU {cpu[name] * 1000 / n:.2f} ms/article; garbage collector "
+            f"{collector * 1000:.0f} ms ({collector / wall:.0%} of wall)"
         )
     beyond = cpu["extract_many"] - cpu["the same on the library's HTTP client"]
     print(

@@ -52,17 +52,18 @@ def encode_body(body: Mapping[str, Any], kept: Kept | None = None) -> bytes:
     return b"{" + b",".join(parts) + b"}"
 
 
+_SDK_PATH = "/chat/completions"
+
+
 def completions_url(client: openai.OpenAI | openai.AsyncOpenAI) -> str:
     """Where `client` posts a chat completion. Usually the full URL, which the client parses
     once per request (a path relative to its base URL is parsed three times). The SDK's own
     path when the base URL has a query, and for Azure clients, which rewrite it to their
     deployment's."""
     base = client.base_url
-    if is_azure(client):
-        return "/chat/completions"
-    if base.query or base.fragment:
-        return "chat/completions"
-    return f"{str(base).rstrip('/')}/chat/completions"
+    if is_azure(client) or base.query or base.fragment:
+        return _SDK_PATH
+    return f"{str(base).rstrip('/')}{_SDK_PATH}"
 
 
 def is_azure(client: openai.OpenAI | openai.AsyncOpenAI) -> bool:

@@ -86,7 +86,7 @@ def test_an_answer_that_is_no_chat_completion_is_a_value_error(content: bytes, w
     [
         ("http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/v1/chat/completions"),
         ("https://api.example.com/v1/", "https://api.example.com/v1/chat/completions"),
-        ("https://api.example.com/openai/v1?api-version=1", "chat/completions"),
+        ("https://api.example.com/openai/v1?api-version=1", "/chat/completions"),
     ],
 )
 def test_the_completions_url_is_absolute_unless_the_base_has_a_query(

@@ -101,6 +101,22 @@ def guess_kind(base_url: str | None) -> ServerKind:
     return ServerKind.generic
 
 
+def _check_base_url(url: str) -> None:
+    """Raise `ConfigError` for a server URL the openai client cannot post to."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            f"the server URL {url!r} is not an http(s) URL with a host "
+            "(e.g. http://localhost:8000/v1)"
+        )
+    if parsed.query or parsed.fragment:
+        raise ConfigError(
+            f"the server URL {url!r} has a query or fragment, which the openai client would "
+            "put before the request's path; pass a client of your own with the query as its "
+            "default_query, e.g. openai.OpenAI(base_url=..., default_query={...})"
+        )
+
+
 def _pick(arg: str | None, env: Mapping[str, str], name: str) -> str | None:
     if arg is not None and arg != "":
         return arg
@@ -129,6 +145,8 @@ def resolve_endpoint(
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     base = _pick(base_url, environ, "OPENAI_BASE_URL")
+    if base is not None:
+        _check_base_url(base)
     kind_name = _pick(
         server.value if isinstance(server, ServerKind) else server, environ, "AGREEMENT_LLM_SERVER"
     )

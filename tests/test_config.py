@@ -79,6 +79,23 @@ def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
         resolve_endpoint(base_url="http://127.0.0.1:1/v1", env=env)
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("localhost:8000/v1", "not an http\\(s\\) URL with a host"),
+        ("ftp://example.org/v1", "not an http\\(s\\) URL with a host"),
+        ("http:///v1", "not an http\\(s\\) URL with a host"),
+        ("https://example.org/v1?api-version=1", "has a query or fragment.*default_query"),
+        ("https://example.org/v1#top", "has a query or fragment"),
+    ],
+)
+def test_an_unusable_server_url_is_named(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        resolve_endpoint(base_url=url, env={})
+    with pytest.raises(ConfigError, match=message):  # from the environment as well
+        resolve_endpoint(env={"OPENAI_BASE_URL": url})
+
+
 def test_the_key_never_shows_in_repr() -> None:
     ep = resolve_endpoint(env={"OPENAI_API_KEY": "sk-secret-abcdefghijklmnop"})
     assert "sk-secret" not in repr(ep)

@@ -19,6 +19,7 @@ from agreement_llm import (
     extract_with_details,
 )
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
+from agreement_llm.errors import ConfigError
 from agreement_llm.retry import retry_after_seconds
 from tests.fakes import VALID, Script, completion
 
@@ -275,3 +276,31 @@ def test_an_async_azure_client_posts_to_the_deployment_its_model_names() -> None
         aextract_with_details(TEXT, prompt="v1", model="my-deployment", client=client, retry=FAST)
     )
     assert script.urls[0].path == "/openai/deployments/my-deployment/chat/completions"
+
+
+def test_a_clients_default_query_goes_with_every_request() -> None:
+    script = Script(completion(VALID))
+    client = openai.OpenAI(
+        api_key="k",
+        base_url="http://127.0.0.1:1/v1",
+        default_query={"api-version": "1"},
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(script)),
+    )
+    extract(TEXT, prompt="v1", model="m", client=client, retry=FAST)
+    (url,) = script.urls
+    assert url.path == "/v1/chat/completions"
+    assert url.params["api-version"] == "1"
+
+
+def test_a_client_whose_base_url_has_a_query_is_refused_before_any_request() -> None:
+    script = Script()
+    client = openai.OpenAI(
+        api_key="k",
+        base_url="http://127.0.0.1:1/v1?api-version=1",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(script)),
+    )
+    with pytest.raises(ConfigError, match=r"has a query or fragment.*default_query"):
+        extract(TEXT, prompt="v1", model="m", client=client, retry=FAST)
+    assert script.requests == []

@@ -5,8 +5,10 @@
 
 Prints, in one run: the library's wall time against the ideal (articles / concurrency x
 latency) as a ratio; the same for the raw AsyncOpenAI client with asyncio.gather (the
-reference), for that client on the library's HTTP client, and for a bare aiohttp client (no
-SDK: what the machine and server allow); the library's CPU time per article beyond the HTTP
+reference), for that client on the library's HTTP client, for a bare aiohttp client (no
+SDK: what the machine and server allow), and for extract_many with HTTP answered in process
+after the same delay (no network: what the openai client, instructor and the library's own
+work allow on one event loop); the library's CPU time per article beyond the HTTP
 call (extract_many less the raw client on the library's HTTP client); each client's time in
 Python's garbage collector; and the prompt tokens per article of each prompt version (article
 and overhead) beside a naive instructor JSON-mode call. Each client runs `--repeats` times,
@@ -28,6 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -113,6 +117,46 @@ async def _bare(base_url: str, texts: list[str], concurrency: int) -> None:
                 await r.json()
 
         await asyncio.gather(*(one(t) for t in texts))
+
+
+class _InProcessTransport(httpx.AsyncBaseTransport):
+    """Answers every request in this process after the server's delay: no sockets, no HTTP."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.body = json.dumps(chat_completion(RECORD)).encode()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.latency)
+        headers = {"content-type": "application/json", "content-length": str(len(self.body))}
+        return httpx.Response(200, headers=headers, content=self.body, request=request)
+
+
+def _in_process(texts: list[str], concurrency: int, latency: float) -> object:
+    """extract_many's work with the network taken out: the library's client and loop, the
+    openai client and instructor, HTTP answered from memory."""
+    import openai
+
+    from agreement_llm import eager_send
+    from agreement_llm.batch import BatchOptions, aextract_many
+    from agreement_llm.http_client import LeanAsyncClient
+
+    endpoint = fake_endpoint("http://127.0.0.1:9/v1")  # never connected to
+
+    async def run() -> object:
+        http = LeanAsyncClient(
+            timeout=openai.DEFAULT_TIMEOUT, transport=_InProcessTransport(latency)
+        )
+        client = openai.AsyncOpenAI(
+            api_key="bench", base_url=endpoint.base_url, max_retries=0, http_client=http
+        )
+        async with client:
+            options = BatchOptions(concurrency=concurrency, cache=False)
+            return await aextract_many(
+                texts, prompt="v1", endpoint=endpoint, client=client, options=options
+            )
+
+    return eager_send.run(run())
 
 
 class _CollectorClock:
@@ -247,6 +291,9 @@ def main() -> None:
             _raw(base_url, texts, args.concurrency, lean=True)
         ),
         "bare aiohttp (no SDK)": lambda: asyncio.run(_bare(base_url, texts, args.concurrency)),
+        "extract_many, HTTP answered in process (no network)": lambda: _in_process(
+            texts, args.concurrency, args.latency
+        ),
     }
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
     try:

@@ -77,6 +77,10 @@ class Endpoint:
     context_tokens: int | None = None
     system_in_user: bool = False
 
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            _check_base_url(self.base_url)
+
     @property
     def label(self) -> str:
         """A short description safe to show: kind, model, host (never the key)."""
@@ -145,7 +149,7 @@ def resolve_endpoint(
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     base = _pick(base_url, environ, "OPENAI_BASE_URL")
-    if base is not None:
+    if base is not None:  # before the other settings: the URL decides the kind and the key
         _check_base_url(base)
     kind_name = _pick(
         server.value if isinstance(server, ServerKind) else server, environ, "AGREEMENT_LLM_SERVER"

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from agreement_llm.config import OutputStyle, ServerKind, local_endpoint, resolve_endpoint
+from agreement_llm.config import (
+    Endpoint,
+    OutputStyle,
+    ServerKind,
+    local_endpoint,
+    resolve_endpoint,
+)
 from agreement_llm.errors import ConfigError
 
 
@@ -94,6 +100,8 @@ def test_an_unusable_server_url_is_named(url: str, message: str) -> None:
         resolve_endpoint(base_url=url, env={})
     with pytest.raises(ConfigError, match=message):  # from the environment as well
         resolve_endpoint(env={"OPENAI_BASE_URL": url})
+    with pytest.raises(ConfigError, match=message):  # and in an endpoint made by hand
+        Endpoint(model="m", kind=ServerKind.vllm, style=OutputStyle.tools, base_url=url)
 
 
 def test_the_key_never_shows_in_repr() -> None:

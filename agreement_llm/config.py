@@ -149,8 +149,6 @@ def resolve_endpoint(
     """
     environ: Mapping[str, str] = os.environ if env is None else env
     base = _pick(base_url, environ, "OPENAI_BASE_URL")
-    if base is not None:  # before the other settings: the URL decides the kind and the key
-        _check_base_url(base)
     kind_name = _pick(
         server.value if isinstance(server, ServerKind) else server, environ, "AGREEMENT_LLM_SERVER"
     )

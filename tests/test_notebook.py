@@ -22,9 +22,11 @@ def _execute(parameters: str | None = None) -> list[Any]:
     )
     if parameters is not None:
         notebook.cells[1].source = parameters  # the parameters cell, as papermill would
+    # a cell that hangs is interrupted before pytest's own timeout, so its traceback shows where
     client = NotebookClient(
         notebook,
-        timeout=300,
+        timeout=90,
+        interrupt_on_timeout=True,
         kernel_name="python3",
         resources={"metadata": {"path": str(ROOT / "notebooks")}},
     )

@@ -91,7 +91,14 @@ def _widget_text(notebook: Any) -> str:
 def test_in_a_notebook_the_bar_draws_in_a_widget_and_ends_complete() -> None:
     notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     notebook.cells = [nbformat.v4.new_code_cell(_CELL)]  # type: ignore[no-untyped-call]
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3", store_widget_state=True)
+    # a cell that hangs is interrupted before pytest's own timeout, so its traceback shows where
+    client = NotebookClient(
+        notebook,
+        timeout=90,
+        interrupt_on_timeout=True,
+        kernel_name="python3",
+        store_widget_state=True,
+    )
     client.execute()
     outputs = notebook.cells[0].outputs
     assert not [o for o in outputs if o.output_type == "error"]

@@ -86,6 +86,8 @@ def eager_task_factory(
     ) -> asyncio.Future[Any]:
         if not wanted(coro):
             return asyncio.Task(coro, loop=loop, context=context)
+        if sys.version_info >= (3, 12):  # native eager start (a loop's create_task names the task)
+            return asyncio.Task(coro, loop=loop, context=context, eager_start=True)
         context = context if context is not None else contextvars.copy_context()
         try:
             first = context.run(coro.send, None)

@@ -119,6 +119,7 @@ class FakeServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._handlers: set[asyncio.Task[Any]] = set()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -156,8 +157,16 @@ class FakeServer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), 0.1)
             server.close()
+            # Python 3.12+ waits for every open connection before the server counts as closed:
+            # end the handlers still reading a kept-alive connection or holding a request.
+            for task in self._handlers:
+                task.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # start_server runs each connection's handler as a task
+        self._handlers.add(task)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -190,6 +199,7 @@ class FakeServer:
             pass
         finally:
             writer.close()
+            self._handlers.discard(task)
 
     async def _send(self, writer: asyncio.StreamWriter, b: Behaviour) -> bool:
         body = b.body if isinstance(b.body, bytes) else json.dumps(b.body).encode()

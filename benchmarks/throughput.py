@@ -10,11 +10,11 @@ SDK: what the machine and server allow), and for extract_many with HTTP answered
 after the same delay (no network: what the openai client, instructor and the library's own
 work allow on one event loop); the library's CPU time per article beyond the HTTP
 call (extract_many less the raw client on the library's HTTP client); each client's time in
-Python's garbage collector; and the prompt tokens per article of each prompt version (article
-and overhead) beside a naive instructor JSON-mode call. Each client runs `--repeats` times,
-interleaved; figures are medians with the range. Targets: ratio >= 0.9
-of the ideal, <= 5 ms CPU per article. The server answers synthetic (valid) records; it runs
-in a separate process so its CPU is not counted.
+Python's garbage collector; the interpreter they were measured on; and the prompt tokens per
+article of each prompt version (article and overhead) beside a naive instructor JSON-mode
+call. Each client runs `--repeats` times, interleaved; figures are medians with the range.
+Targets: ratio >= 0.9 of the ideal, <= 5 ms CPU per article. The server answers synthetic
+(valid) records; it runs in a separate process so its CPU is not counted.
 """
 
 from __future__ import annotations
@@ -261,6 +261,19 @@ def _tokenizer() -> Any:
         return estimate
 
 
+def _interpreter() -> str:
+    """The Python the figures were measured on (its build changes them)."""
+    import platform
+    import sysconfig
+
+    flags = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    given = [f for f in ("--enable-optimizations", "--with-lto") if f in flags]
+    return (
+        f"{platform.python_implementation()} {platform.python_version()} ({sys.executable}; "
+        f"configured {'with ' + ' '.join(given) if given else 'without --enable-optimizations'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
@@ -309,6 +322,7 @@ def main() -> None:
         f"{args.latency * 1000:.0f} ms: ideal {ideal:.2f} s; median of {args.repeats} runs "
         "(range)"
     )
+    print(f"  on {_interpreter()}")
     cpu: dict[str, float] = {}
     for name, timings in runs.items():
         wall, fast, slow, cpu[name], collector = _median(timings)

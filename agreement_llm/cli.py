@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +17,10 @@ from agreement_llm.config import LOCAL_PORT, Endpoint, ServerKind, local_endpoin
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.extract import extract_with_details
 from agreement_llm.prompts import list_prompts
+from agreement_llm.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from agreement_llm.batch import BatchOptions
 
 
 @contextmanager
@@ -106,6 +112,20 @@ def _endpoint(
 @click.option("--rpm", type=float, help="At most this many requests per minute.")
 @click.option("--tpm", type=float, help="At most this many tokens per minute.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=1),
+    default=RetryPolicy().transient_attempts,
+    show_default=True,
+    help="Tries of a request on 429, 5xx, timeouts and connection errors.",
+)
+@click.option(
+    "--reasks",
+    type=click.IntRange(min=0),
+    default=RetryPolicy().reasks,
+    show_default=True,
+    help="Times invalid output is sent back to the model with the error.",
+)
 def extract_cmd(
     paths: tuple[Path, ...],
     prompt: str | None,
@@ -121,16 +141,31 @@ def extract_cmd(
     rpm: float | None,
     tpm: float | None,
     no_cache: bool,
+    attempts: int,
+    reasks: int,
 ) -> None:
     """Extract the agreements of each article file (folders: every .txt inside)."""
     with user_errors():
         articles = read_articles(*paths)
+        retry = RetryPolicy(transient_attempts=attempts, reasks=reasks)
         with _endpoint(model, base_url, server, local, port) as endpoint:
             if out is not None:
-                _extract_batch(articles, prompt, endpoint, out, concurrency, rpm, tpm, no_cache)
+                from agreement_llm.batch import BatchOptions
+
+                options = BatchOptions(
+                    concurrency=concurrency,
+                    requests_per_minute=rpm,
+                    tokens_per_minute=tpm,
+                    cache=not no_cache,
+                    retry=retry,
+                    progress=True,
+                )
+                _extract_batch(articles, prompt, endpoint, out, options)
                 return
             for article in articles:
-                result = extract_with_details(article.text, prompt=prompt, endpoint=endpoint)
+                result = extract_with_details(
+                    article.text, prompt=prompt, endpoint=endpoint, retry=retry
+                )
                 payload = (
                     {"article_id": article.article_id, **result.model_dump(mode="json")}
                     if details
@@ -145,25 +180,15 @@ def _extract_batch(
     prompt: str | None,
     endpoint: Endpoint,
     out: Path,
-    concurrency: int,
-    rpm: float | None,
-    tpm: float | None,
-    no_cache: bool,
+    options: BatchOptions,
 ) -> None:
-    from agreement_llm.batch import BatchOptions, extract_many
+    from agreement_llm.batch import extract_many
     from agreement_llm.frames import to_frames
     from agreement_llm.results import ResultStore
 
     frames_path = out if out.suffix.lower() in (".parquet", ".csv") else None
     store = out.with_suffix(".jsonl") if frames_path else out
-    options = BatchOptions(
-        concurrency=concurrency,
-        requests_per_minute=rpm,
-        tokens_per_minute=tpm,
-        out=store,
-        cache=not no_cache,
-        progress=True,
-    )
+    options = dataclasses.replace(options, out=store)
     try:
         result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
     except KeyboardInterrupt:

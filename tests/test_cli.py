@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from agreement_llm.cli import main
+from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -65,7 +66,14 @@ def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("Two firms signed an MoU.")
     code, out = _run(
-        "extract", str(path), "--base-url", "http://127.0.0.1:9/v1", "--server", "llama_cpp"
+        "extract",
+        str(path),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--server",
+        "llama_cpp",
+        "--attempts",
+        "1",
     )
     assert code == 1
     assert "extraction failed (transient)" in out
@@ -172,3 +180,49 @@ def test_bad_batch_options_are_one_line(tmp_path: Path, option: list[str], messa
     assert code == 1
     assert message in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one by one", "with --out"])
+@pytest.mark.parametrize(
+    ("behaviour", "option", "requests"),
+    [
+        (Behaviour(status=500, body={"error": "down"}), ["--attempts", "2"], 2),
+        (Behaviour(body=chat_completion("{not json")), ["--reasks", "0"], 1),
+        (Behaviour(body=chat_completion("{not json")), ["--reasks", "1"], 2),
+    ],
+    ids=["--attempts 2 on a 500", "--reasks 0 on bad JSON", "--reasks 1 on bad JSON"],
+)
+def test_retry_options_bound_the_requests(
+    tmp_path: Path, batch: bool, behaviour: Behaviour, option: list[str], requests: int
+) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("A Corp and B City signed an MoU.")
+    out = ["--out", str(tmp_path / "r.jsonl"), "--no-cache"] if batch else []
+    with FakeServer(lambda req, n: behaviour) as server:
+        code, text = _run(
+            "extract",
+            str(article),
+            "--base-url",
+            server.base_url,
+            "--server",
+            "llama_cpp",
+            *out,
+            *option,
+        )
+    assert code == 1, text
+    assert server.count == requests
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--attempts", "0"], "'--attempts': 0 is not in the range x>=1"),
+        (["--reasks", "-1"], "'--reasks': -1 is not in the range x>=0"),
+    ],
+)
+def test_bad_retry_options_are_one_line(tmp_path: Path, option: list[str], message: str) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("A Corp and B City signed an MoU.")
+    code, out = _run("extract", str(article), "--base-url", "http://127.0.0.1:9/v1", *option)
+    assert code == 2
+    assert message in out

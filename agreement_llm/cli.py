@@ -144,7 +144,7 @@ def extract_cmd(
     attempts: int,
     reasks: int,
 ) -> None:
-    """Extract the agreements of each article file (folders: every .txt inside)."""
+    """Extract the agreements of each article file (folders: every .txt, .html and .htm inside)."""
     with user_errors():
         articles = read_articles(*paths)
         retry = RetryPolicy(transient_attempts=attempts, reasks=reasks)

@@ -7,10 +7,6 @@ waited ~20 ms to go out, and the waits kept answers arriving in bunches that the
 through one after another (benchmarks/throughput.py: 0.75 -> 0.83 of the ideal). The loops
 the library runs itself start those tasks eagerly on 3.11 as 3.12 does; a caller's own loop
 is left as it is.
-
-The loops the library runs itself are uvloop's where uvloop is installed (a dependency but on
-Windows): its loop and sockets are C, and cost less CPU per request than asyncio's
-(benchmarks/throughput.py).
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ import sys
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
-__all__ = ["eager_task_factory", "install", "new_loop", "run", "writes_request_body"]
+__all__ = ["eager_task_factory", "install", "run", "writes_request_body"]
 
 T = TypeVar("T")
 
@@ -116,21 +112,11 @@ def install(loop: asyncio.AbstractEventLoop) -> None:
         loop.set_task_factory(eager_task_factory())
 
 
-def new_loop() -> asyncio.AbstractEventLoop:
-    """A new event loop: uvloop's where it is installed, else asyncio's own."""
-    try:
-        import uvloop
-    except ImportError:  # not on Windows, say
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(coro)`, on a new loop (`new_loop`) that sends requests when they are made."""
+    """`asyncio.run(coro)`, on a loop that sends requests when they are made."""
 
     async def main() -> T:
         install(asyncio.get_running_loop())
         return await coro
 
-    with asyncio.Runner(loop_factory=new_loop) as runner:
-        return runner.run(main())
+    return asyncio.run(main())

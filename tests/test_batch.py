@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -199,24 +198,6 @@ def test_extract_many_sync_and_plain_strings(
     )
     assert [r.status for r in result.rows] == ["ok", "ok"]
     assert len(result.rows[0].article_id) == 16
-
-
-@pytest.mark.skipif(
-    sys.platform == "win32" or sys.implementation.name != "cpython",
-    reason="uvloop is a dependency on CPython but on Windows",
-)
-def test_extract_many_runs_on_the_librarys_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    server = Server()
-    monkeypatch.setattr("agreement_llm.batch.build_async_client", lambda ep: server.client())
-    loops: list[str] = []
-    extract_many(
-        ["A Corp and B City signed an MoU."],
-        prompt="v1",
-        endpoint=ENDPOINT,
-        options=BatchOptions(cache=False, retry=FAST),
-        on_row=lambda row: loops.append(type(asyncio.get_running_loop()).__module__),
-    )
-    assert loops == ["uvloop"]
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -133,24 +133,8 @@ def test_aiohttps_body_writer_is_recognised_and_nothing_else() -> None:
         plain.close()
 
 
-@pytest.fixture(params=["uvloop", "asyncio"])
-def library_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The kind of loop the library runs itself: uvloop's, or asyncio's where uvloop is not
-    installed (as on Windows)."""
-    if request.param == "asyncio":
-        monkeypatch.setitem(sys.modules, "uvloop", None)  # its import fails
-    return str(request.param)
-
-
-def test_the_librarys_loops_are_uvloops_where_it_is_installed(library_loop: str) -> None:
-    async def kind() -> str:
-        return type(asyncio.get_running_loop()).__module__.split(".")[0]
-
-    assert eager_send.run(kind()) == library_loop
-
-
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12+ starts aiohttp's writers eagerly")
-def test_a_post_on_the_librarys_loop_writes_its_body_without_a_task(library_loop: str) -> None:
+def test_a_post_on_the_librarys_loop_writes_its_body_without_a_task() -> None:
     created: list[Any] = []
 
     async def post(url: str) -> bytes:
@@ -179,7 +163,7 @@ def test_a_post_on_the_librarys_loop_writes_its_body_without_a_task(library_loop
     assert created == [True]  # the body went out when the request did, not at a later turn
 
 
-def test_a_body_past_aiohttps_drain_limit_goes_out_whole(library_loop: str) -> None:
+def test_a_body_past_aiohttps_drain_limit_goes_out_whole() -> None:
     # over 64 KiB aiohttp's body writer awaits the socket draining (a pause goes on as a task)
     big = {"text": "x" * 900_000}
 

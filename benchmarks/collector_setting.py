@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import multiprocessing
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from throughput import _articles, _CollectorClock, _interpreter, _serve  # noqa: E402
+from throughput import CollectorClock, batch_texts, interpreter, loopback_server  # noqa: E402
 
 from agreement_llm import collector  # noqa: E402
 from agreement_llm.batch import BatchOptions, extract_many  # noqa: E402
@@ -45,14 +44,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
 
-    ctx = multiprocessing.get_context("spawn")
-    port_box, stop = ctx.Value("i", 0), ctx.Event()
-    server = ctx.Process(target=_serve, args=(args.latency, port_box, stop), daemon=True)
-    server.start()
-    while port_box.value == 0:
-        time.sleep(0.05)
-    endpoint = fake_endpoint(f"http://127.0.0.1:{port_box.value}/v1")
-    texts = _articles(args.articles)
+    texts = batch_texts(args.articles)
     options = BatchOptions(concurrency=args.concurrency, cache=False)
     ideal = args.articles / args.concurrency * args.latency
     young_before = gc.get_threshold()[0]
@@ -60,26 +52,24 @@ def main() -> None:
     cpus: dict[str, list[float]] = {name: [] for name in SETTINGS}
     pauses: dict[str, list[float]] = {name: [] for name in SETTINGS}
     names = list(SETTINGS)
-    try:
+    with loopback_server(args.latency) as base_url:
+        endpoint = fake_endpoint(base_url)
         for round_ in range(args.rounds):
             for name in names if round_ % 2 == 0 else names[::-1]:
                 collector.YOUNG_THRESHOLD = SETTINGS[name]
-                with _CollectorClock() as clock:
+                with CollectorClock() as clock:
                     wall, cpu = time.perf_counter(), time.process_time()
                     extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
                     ratios[name].append(ideal / (time.perf_counter() - wall))
                     cpus[name].append(time.process_time() - cpu)
                 pauses[name].append(clock.seconds)
                 assert gc.get_threshold()[0] == young_before  # each batch put it back
-    finally:
-        stop.set()
-        server.join(10)
     print(
         f"{args.articles} articles, concurrency {args.concurrency}, server latency "
         f"{args.latency * 1000:.0f} ms: ideal {ideal:.2f} s; medians of {args.rounds} "
         f"interleaved rounds"
     )
-    print(f"  on {_interpreter()}")
+    print(f"  on {interpreter()}")
     for name in names:
         print(
             f"  {name}: {statistics.median(ratios[name]):.3f} of ideal "

@@ -27,7 +27,8 @@ import multiprocessing
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ RECORD = json.dumps(
 )
 
 
-def _serve(latency: float, port_box: Any, stop: Any) -> None:
+def _serve(latency: float, port_box: Any, stop: Any) -> None:  # in the server's process
     with FakeServer(
         lambda req, n: Behaviour(body=chat_completion(RECORD), delay=latency),
         max_seconds=900,
@@ -77,7 +78,25 @@ def _serve(latency: float, port_box: Any, stop: Any) -> None:
         stop.wait()
 
 
-def _articles(n: int) -> list[str]:
+@contextmanager
+def loopback_server(latency: float) -> Iterator[str]:
+    """The base URL of a loopback server, in a process of its own, that answers every request
+    with a valid record after `latency` seconds (its CPU is not the client's)."""
+    ctx = multiprocessing.get_context("spawn")
+    port_box, stop = ctx.Value("i", 0), ctx.Event()
+    server = ctx.Process(target=_serve, args=(latency, port_box, stop), daemon=True)
+    server.start()
+    while port_box.value == 0:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port_box.value}/v1"
+    finally:
+        stop.set()
+        server.join(10)
+
+
+def batch_texts(n: int) -> list[str]:
+    """`n` distinct copies of a gold article."""
     text = (ROOT / "eval" / "articles" / "seed_02.txt").read_text(encoding="utf-8")
     return [f"{text}\n(copy {i})" for i in range(n)]
 
@@ -159,7 +178,7 @@ def _in_process(texts: list[str], concurrency: int, latency: float) -> object:
     return eager_send.run(run())
 
 
-class _CollectorClock:
+class CollectorClock:
     """Wall time Python's garbage collector spends while it is entered (all threads)."""
 
     def __init__(self) -> None:
@@ -172,7 +191,7 @@ class _CollectorClock:
         else:
             self.seconds += time.perf_counter() - self._began
 
-    def __enter__(self) -> _CollectorClock:
+    def __enter__(self) -> CollectorClock:
         gc.callbacks.append(self._tick)
         return self
 
@@ -182,7 +201,7 @@ class _CollectorClock:
 
 def _timed(fn: Callable[[], object]) -> tuple[float, float, float]:
     """Wall, CPU and garbage-collector seconds of one call."""
-    with _CollectorClock() as collector:
+    with CollectorClock() as collector:
         wall, cpu = time.perf_counter(), time.process_time()
         fn()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -261,7 +280,7 @@ def _tokenizer() -> Any:
         return estimate
 
 
-def _interpreter() -> str:
+def interpreter() -> str:
     """The Python the figures were measured on (its build changes them)."""
     import platform
     import sysconfig
@@ -284,45 +303,37 @@ def main() -> None:
 
     from agreement_llm.batch import BatchOptions, extract_many
 
-    ctx = multiprocessing.get_context("spawn")
-    port_box, stop = ctx.Value("i", 0), ctx.Event()
-    server = ctx.Process(target=_serve, args=(args.latency, port_box, stop), daemon=True)
-    server.start()
-    while port_box.value == 0:
-        time.sleep(0.05)
-    base_url = f"http://127.0.0.1:{port_box.value}/v1"
-    texts = _articles(args.articles)
+    texts = batch_texts(args.articles)
     ideal = args.articles / args.concurrency * args.latency
-    endpoint = fake_endpoint(base_url)
     options = BatchOptions(concurrency=args.concurrency, cache=False)
-    clients: dict[str, Callable[[], object]] = {
-        "extract_many": lambda: extract_many(
-            texts, prompt="v1", endpoint=endpoint, options=options
-        ),
-        "raw AsyncOpenAI + gather": lambda: asyncio.run(_raw(base_url, texts, args.concurrency)),
-        "the same on the library's HTTP client": lambda: asyncio.run(
-            _raw(base_url, texts, args.concurrency, lean=True)
-        ),
-        "bare aiohttp (no SDK)": lambda: asyncio.run(_bare(base_url, texts, args.concurrency)),
-        "extract_many, HTTP answered in process (no network)": lambda: _in_process(
-            texts, args.concurrency, args.latency
-        ),
-    }
-    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
-    try:
+    with loopback_server(args.latency) as base_url:
+        endpoint = fake_endpoint(base_url)
+        clients: dict[str, Callable[[], object]] = {
+            "extract_many": lambda: extract_many(
+                texts, prompt="v1", endpoint=endpoint, options=options
+            ),
+            "raw AsyncOpenAI + gather": lambda: asyncio.run(
+                _raw(base_url, texts, args.concurrency)
+            ),
+            "the same on the library's HTTP client": lambda: asyncio.run(
+                _raw(base_url, texts, args.concurrency, lean=True)
+            ),
+            "bare aiohttp (no SDK)": lambda: asyncio.run(_bare(base_url, texts, args.concurrency)),
+            "extract_many, HTTP answered in process (no network)": lambda: _in_process(
+                texts, args.concurrency, args.latency
+            ),
+        }
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
         for _ in range(args.repeats):
             for name, run in clients.items():
                 runs[name].append(_timed(run))
-    finally:
-        stop.set()
-        server.join(10)
     n = args.articles
     print(
         f"{n} articles, concurrency {args.concurrency}, server latency "
         f"{args.latency * 1000:.0f} ms: ideal {ideal:.2f} s; median of {args.repeats} runs "
         "(range)"
     )
-    print(f"  on {_interpreter()}")
+    print(f"  on {interpreter()}")
     cpu: dict[str, float] = {}
     for name, timings in runs.items():
         wall, fast, slow, cpu[name], collector = _median(timings)

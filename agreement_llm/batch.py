@@ -203,25 +203,32 @@ def extract_many(
         running.append((asyncio.get_running_loop(), task))
         return await coro
 
+    finished = threading.Event()
+
     def run() -> None:
         try:
             box.append(eager_send.run(main()))
         except BaseException as exc:  # handed back to the caller's thread
             box.append(exc)
+        finally:
+            finished.set()
 
+    # Waits are on `finished`, not on the thread: on Python 3.11 a Ctrl-C that lands in
+    # Thread.join marks the thread stopped while it still runs, and a join after it returns
+    # at once, before the batch has stopped.
     thread = threading.Thread(target=run, name="agreement-llm batch")
     thread.start()
     try:
-        while thread.is_alive():  # short waits: a signal wakes a waiting main thread only then
-            thread.join(0.05)
+        while not finished.wait(0.05):  # short waits: a signal wakes a waiting main thread
+            pass
     except KeyboardInterrupt:  # an interrupted cell stops the batch too (rows written stay)
-        while thread.is_alive() and not running:
-            thread.join(0.01)
+        while not running and not finished.wait(0.01):
+            pass
         if running:
             loop, task = running[0]
             with contextlib.suppress(RuntimeError):  # the batch ended meanwhile
                 loop.call_soon_threadsafe(task.cancel)
-        thread.join()
+        finished.wait()
         raise
     if isinstance(box[0], BaseException):
         raise box[0]

@@ -4,6 +4,7 @@ tokens, frames are tidy. The server is a scripted transport (synthetic answers).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from pathlib import Path
@@ -253,9 +254,12 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
         try:
             with pytest.raises(KeyboardInterrupt):
                 extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
+            at_raise.append((out.read_text(), gc.get_threshold()))
         finally:
             timer.cancel()
 
+    collector_setting = gc.get_threshold()
+    at_raise: list[tuple[str, tuple[int, int, int]]] = []
     with FakeServer(healthy(delay=0.02)) as server:
         endpoint = fake_endpoint(server.base_url)
         loop = asyncio.new_event_loop()  # run_until_complete leaves SIGINT to Python, as IPython
@@ -268,10 +272,13 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
             loop.close()
         batch = [t for t in threading.enumerate() if t.name == "agreement-llm batch"]
         assert not [t for t in batch if t.is_alive()]
+        # stopped when the interrupt is raised: its collector setting back, its file final
+        assert at_raise[0][1] == collector_setting
         time.sleep(0.1)  # a request written just before the stop may still be in the socket
         sent = len(server.requests)
         time.sleep(0.3)
         assert len(server.requests) == sent < len(texts)  # nothing more goes out
+    assert out.read_text() == at_raise[0][0]
     ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
     assert 0 < len(ids) < len(texts)
     assert len(ids) == len(set(ids))

@@ -324,3 +324,14 @@ def test_bootstrap_is_seeded_and_brackets_the_difference() -> None:
     assert c.low <= c.difference <= c.high
     assert c.share_worse == 0.0
     assert compare("v1", worse, "v2", better) == c
+
+
+def test_an_alignment_tie_is_broken_the_same_way_whatever_the_order() -> None:
+    # two gold agreements equally similar to the one predicted (same party, kind, status,
+    # evidence): which one it aligns with must not depend on the order of the lists
+    li = Person(name="Li Wei", role=Role.signatory)
+    plain, with_li = _ag([A]), _ag([A], people=[li])
+    pred = ArticleRecord(agreements=[_ag([A], people=[li])])
+    first = _counts(ArticleRecord(agreements=[plain, with_li]), pred)
+    second = _counts(ArticleRecord(agreements=[with_li, plain]), pred)
+    assert first == second

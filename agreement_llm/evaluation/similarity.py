@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
+from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
 from agreement_llm.models import Party
@@ -50,6 +51,22 @@ def party_similarity(a: Party, b: Party) -> float:
     return f1 if f1 >= PARTY_F1 else 0.0
 
 
+def canonical(value: object) -> str:
+    """A text that is the same for equal values, whatever the order of the lists inside."""
+    if isinstance(value, BaseModel):
+        fields = (f"{name}={canonical(getattr(value, name))}" for name in type(value).model_fields)
+        return f"{type(value).__name__}({','.join(fields)})"
+    if isinstance(value, list | tuple):
+        return f"[{','.join(sorted(canonical(item) for item in value))}]"
+    return repr(value)
+
+
+def _canonical_order(items: Sequence[object]) -> list[int]:
+    if len(items) < 2:
+        return list(range(len(items)))
+    return sorted(range(len(items)), key=lambda i: canonical(items[i]))
+
+
 def align(
     gold: Sequence[T],
     pred: Sequence[U],
@@ -58,14 +75,19 @@ def align(
     """Pairs (gold index, predicted index, similarity) of maximum total similarity.
 
     One-to-one (Hungarian assignment); pairs of similarity 0 are left unaligned, so
-    `similarity` returns 0 for pairs that must not align.
+    `similarity` returns 0 for pairs that must not align. Where several alignments reach the
+    maximum, the one chosen does not depend on the order of either list: both are put in
+    the order of their `canonical` texts first.
     """
     if not gold or not pred:
         return []
-    matrix = np.array([[similarity(g, p) for p in pred] for g in gold], dtype=float)
+    g_order, p_order = _canonical_order(gold), _canonical_order(pred)
+    matrix = np.array(
+        [[similarity(gold[g], pred[p]) for p in p_order] for g in g_order], dtype=float
+    )
     rows, cols = linear_sum_assignment(matrix, maximize=True)
     return [
-        (int(r), int(c), float(matrix[r, c]))
+        (g_order[r], p_order[c], float(matrix[r, c]))
         for r, c in zip(rows, cols, strict=True)
         if matrix[r, c] > 0
     ]

@@ -4,8 +4,8 @@ At Python's default (a young collection every 700 allocations) a batch of 1,000 
 64 in flight set off ~85 young and ~8 middle collections, each walking every request object
 made since the one before, though nearly all of them live only as long as their request and
 are freed without the collector; those pauses held up answers already read. With young
-collections every 50,000 allocations the same batch had one (benchmarks/throughput.py prints
-the collector's time per run). Cyclic garbage is still collected, in larger steps.
+collections every 50,000 allocations the same batch had one (benchmarks/collector_setting.py
+measures the two side by side). Cyclic garbage is still collected, in larger steps.
 """
 
 from __future__ import annotations

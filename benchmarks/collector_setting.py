@@ -13,18 +13,21 @@ and the median time in the garbage collector per run.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from throughput import CollectorClock, batch_texts, interpreter, loopback_server  # noqa: E402
+from throughput import (  # noqa: E402
+    batch_arguments,
+    batch_texts,
+    interpreter,
+    loopback_server,
+    timed,
+)
 
 from agreement_llm import collector  # noqa: E402
 from agreement_llm.batch import BatchOptions, extract_many  # noqa: E402
@@ -37,10 +40,7 @@ SETTINGS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--latency", type=float, default=0.2)
+    parser = batch_arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
 
@@ -57,12 +57,12 @@ def main() -> None:
         for round_ in range(args.rounds):
             for name in names if round_ % 2 == 0 else names[::-1]:
                 collector.YOUNG_THRESHOLD = SETTINGS[name]
-                with CollectorClock() as clock:
-                    wall, cpu = time.perf_counter(), time.process_time()
-                    extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
-                    ratios[name].append(ideal / (time.perf_counter() - wall))
-                    cpus[name].append(time.process_time() - cpu)
-                pauses[name].append(clock.seconds)
+                wall, cpu, pause = timed(
+                    lambda: extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
+                )
+                ratios[name].append(ideal / wall)
+                cpus[name].append(cpu)
+                pauses[name].append(pause)
                 assert gc.get_threshold()[0] == young_before  # each batch put it back
     print(
         f"{args.articles} articles, concurrency {args.concurrency}, server latency "

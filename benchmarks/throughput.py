@@ -199,7 +199,7 @@ class CollectorClock:
         gc.callbacks.remove(self._tick)
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, float, float]:
+def timed(fn: Callable[[], object]) -> tuple[float, float, float]:
     """Wall, CPU and garbage-collector seconds of one call."""
     with CollectorClock() as collector:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -293,11 +293,18 @@ def interpreter() -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def batch_arguments(description: str | None) -> argparse.ArgumentParser:
+    """A parser with the batch every throughput figure is measured on: --articles,
+    --concurrency, --latency (seconds)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.2)
+    return parser
+
+
+def main() -> None:
+    parser = batch_arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
@@ -326,7 +333,7 @@ def main() -> None:
         runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
         for _ in range(args.repeats):
             for name, run in clients.items():
-                runs[name].append(_timed(run))
+                runs[name].append(timed(run))
     n = args.articles
     print(
         f"{n} articles, concurrency {args.concurrency}, server latency "

@@ -13,7 +13,7 @@ from scipy.optimize import linear_sum_assignment
 from agreement_llm.models import Party
 from agreement_llm.textnorm import normalize, normalize_org
 
-__all__ = ["align", "party_similarity", "token_f1"]
+__all__ = ["align", "canonical", "party_similarity", "token_f1"]
 
 T = TypeVar("T")
 U = TypeVar("U")

@@ -23,8 +23,14 @@ from agreement_llm.textnorm import fold, fold_char, fold_quotes
 __all__ = ["GroundingReport", "Match", "Span", "ground", "locate"]
 
 FUZZY_THRESHOLD = 85.0
-_LONG_SPACE = re.compile(r"\s\s+")  # a third faster than \s{2,}
 _MIN_FUZZY_LEN = 4
+# Every white space character but " " (str.isspace, which is what \s and str.split use)
+_OTHER_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_OTHER_ASCII_SPACES = "".join(c for c in _OTHER_SPACES if c.isascii())
+_RUNS = re.compile("  +")  # a literal prefix: found as fast as by str.find
 
 
 class Match(StrEnum):
@@ -135,18 +141,26 @@ class FoldedText:
 
     @classmethod
     def _fast(cls, text: str, folded: str) -> FoldedText:
-        lead = len(folded) - len(folded.lstrip())
-        body = folded.strip()
+        # Every white space character made a space, one for one, then runs of spaces found
+        # by their literal prefix: a third of the time of a \s scan plus str.split.
+        for space in _OTHER_ASCII_SPACES if folded.isascii() else _OTHER_SPACES:
+            if space in folded:
+                folded = folded.replace(space, " ")
+        body = folded.strip(" ")
+        lead = len(folded) - len(folded.lstrip(" "))
         breaks, shifts = [0], [lead]
-        removed = 0  # characters dropped so far by collapsing runs of white space
-        for run in _LONG_SPACE.finditer(body):
+        pieces: list[str] = []
+        done = removed = 0  # body[:done] is in pieces; characters dropped so far
+        for run in _RUNS.finditer(body):
+            pieces.append(body[done : run.start() + 1])
             # the run becomes one space at folded position start - removed; after it, the
             # folded text is behind the original by the run's extra characters too
             breaks.append(run.start() - removed + 1)
-            removed += len(run.group(0)) - 1
+            removed += run.end() - run.start() - 1
             shifts.append(lead + removed)
-        # str.split splits on exactly what \s matches (str.isspace), four times faster
-        return cls(text, " ".join(body.split()), breaks=tuple(breaks), shifts=tuple(shifts))
+            done = run.end()
+        pieces.append(body[done:])
+        return cls(text, "".join(pieces), breaks=tuple(breaks), shifts=tuple(shifts))
 
     def _original(self, pos: int) -> int:
         if self.index:
@@ -179,12 +193,9 @@ def locate(value: str, text: FoldedText, *, verbatim: bool = False, path: str = 
             status = Match.fuzzy if verbatim else Match.exact
             return Span(path=path, value=value, status=status, start=start, end=end, score=100.0)
     if len(needle) >= _MIN_FUZZY_LEN and text.folded:
-        found = fuzz.partial_ratio_alignment(needle, text.folded)
-        if (
-            found is not None
-            and found.score >= FUZZY_THRESHOLD
-            and found.dest_end > found.dest_start
-        ):
+        # below the cutoff rapidfuzz stops early and returns None: a third faster
+        found = fuzz.partial_ratio_alignment(needle, text.folded, score_cutoff=FUZZY_THRESHOLD)
+        if found is not None and found.dest_end > found.dest_start:
             start, end = text.span(found.dest_start, found.dest_end)
             return Span(
                 path=path,

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import sys
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agreement_llm.grounding import FoldedText, Match, ground, locate
+from agreement_llm.grounding import _OTHER_SPACES, FoldedText, Match, ground, locate
 from agreement_llm.models import Agreement, ArticleRecord, Party, Person
 from agreement_llm.textnorm import fold
 
@@ -88,8 +90,16 @@ def test_ground_flags_every_value_and_keeps_them() -> None:
     assert report.grounded_share == 0.5
 
 
-# compatibility forms, ligatures, composing and reordering marks, case folds that expand
-FOLD_ALPHABET = "aZée\u0301\u0316 ’“”`\n\t\u00a0\u2002长ＳＩＣ，.-ﬁßİ\u212bΣ"
+# compatibility forms, ligatures, composing and reordering marks, case folds that expand,
+# white space that NFKC keeps and that it makes a space
+FOLD_ALPHABET = (
+    "aZée\u0301\u0316 ’“”`\n\t\x1c\x85\u00a0\u1680\u2002\u2029\u3000长ＳＩＣ，.-ﬁßİ\u212bΣ"
+)
+
+
+def test_the_fold_knows_every_white_space_character() -> None:
+    spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(_OTHER_SPACES) | {" "} == spaces
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -37,7 +38,9 @@ class BatchOptions:
     `concurrency` bounds the requests in flight; `requests_per_minute` and
     `tokens_per_minute` cap the pace (None: no cap). `out` is the JSONL file results stream to
     (and resume from). `cache` is on by default (`False` turns it off, or give a
-    `ResultCache` of your own). `progress` shows a live bar.
+    `ResultCache` of your own). `progress` shows a live bar. `stagger` is the pause, in
+    seconds, between the first requests of successive slots, so that their answers do not all
+    arrive at once (0: all at once).
     """
 
     concurrency: int = 8
@@ -47,6 +50,7 @@ class BatchOptions:
     cache: bool | ResultCache = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: bool = False
+    stagger: float = 0.002
 
 
 @dataclass(repr=False)
@@ -107,6 +111,8 @@ async def aextract_many(
     opts = options or BatchOptions()
     if opts.concurrency < 1:
         raise InputError(f"concurrency must be at least 1, not {opts.concurrency}")
+    if not (math.isfinite(opts.stagger) and opts.stagger >= 0):
+        raise InputError(f"stagger must be 0 or more seconds, not {opts.stagger}")
     limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
     items = _articles(articles)
     chosen = load_prompt(prompt)
@@ -133,13 +139,15 @@ async def aextract_many(
         else:
             pending.put_nowait((article, sha))
 
-    async def one(article: Article, sha: str) -> ResultRow:
+    async def one(article: Article, sha: str, not_before: float) -> ResultRow:
         key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
         hit = cache.get(key) if cache else None
         if hit is not None:
             return ResultRow.success(article.article_id, hit, cached=True)
         try:
             await limiter.acquire(estimate_tokens(article.text) + budget)
+            if (wait := not_before - time.perf_counter()) > 0:  # the slot's first request
+                await asyncio.sleep(wait)
             extraction = await aextract_with_details(
                 article.text, prompt=chosen.id, endpoint=ep, client=http, retry=opts.retry
             )
@@ -151,13 +159,14 @@ async def aextract_many(
 
     with BatchProgress(pending.qsize(), enabled=opts.progress) as bar, fewer_collections():
 
-        async def worker() -> None:
+        async def worker(slot: int) -> None:
+            not_before = start + slot * opts.stagger
             while True:
                 try:
                     article, sha = pending.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                row = await one(article, sha)
+                row = await one(article, sha, not_before)
                 if store:
                     store.append(row)
                 rows[article.article_id] = row
@@ -167,8 +176,8 @@ async def aextract_many(
                     on_row(row)
 
         try:
-            workers = min(opts.concurrency, len(items)) or 1
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            slots = min(opts.concurrency, pending.qsize()) or 1
+            await asyncio.gather(*(worker(slot) for slot in range(slots)))
         finally:
             if client is None:  # ours: close its connections before the loop ends
                 await http.close()

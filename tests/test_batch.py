@@ -36,12 +36,14 @@ class Server:
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.at: list[float] = []  # when each request came
         self.fail = True
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         user = body["messages"][-1]["content"]
         self.seen.append(user)
+        self.at.append(time.perf_counter())
         if self.fail and "FAIL" in user:
             return httpx.Response(400, json={"error": {"message": "bad request"}})
         return completion(VALID)
@@ -199,6 +201,35 @@ def test_extract_many_sync_and_plain_strings(
     )
     assert [r.status for r in result.rows] == ["ok", "ok"]
     assert len(result.rows[0].article_id) == 16
+
+
+def test_slots_send_their_first_requests_a_stagger_apart() -> None:
+    server = Server()
+    asyncio.run(_run(server, _articles(6), cache=False, stagger=0.05))
+    asked = {
+        next(n for n in range(6) if f"Article {n}:" in user): at
+        for user, at in zip(server.seen, server.at, strict=True)
+    }
+    first = [asked[i] for i in range(3)]  # slot i takes article i first
+    assert first[1] - first[0] >= 0.045
+    assert first[2] - first[0] >= 0.095
+    assert len(server.seen) == 6
+
+
+def test_articles_answered_from_the_cache_do_not_wait_for_the_stagger(tmp_path: Path) -> None:
+    server, cache = Server(), ResultCache(tmp_path / "cache")
+    asyncio.run(_run(server, _articles(3), cache=cache, stagger=0.0))
+    began = time.perf_counter()
+    result = asyncio.run(_run(server, _articles(3), cache=cache, stagger=5.0))
+    assert time.perf_counter() - began < 2.5  # slots 1 and 2 would wait 5 and 10 s to ask
+    assert [r.cached for r in result.rows] == [True, True, True]
+    assert len(server.seen) == 3
+
+
+@pytest.mark.parametrize("stagger", [-0.1, float("nan"), float("inf")])
+def test_a_stagger_that_is_not_a_finite_number_of_seconds_is_refused(stagger: float) -> None:
+    with pytest.raises(InputError, match="stagger must be 0 or more seconds"):
+        asyncio.run(_run(Server(), _articles(1), stagger=stagger))
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from throughput import (  # noqa: E402
+    StolenTime,
     batch_arguments,
     batch_texts,
     interpreter,
@@ -52,7 +53,7 @@ def main() -> None:
     cpus: dict[str, list[float]] = {name: [] for name in SETTINGS}
     pauses: dict[str, list[float]] = {name: [] for name in SETTINGS}
     names = list(SETTINGS)
-    with loopback_server(args.latency) as base_url:
+    with loopback_server(args.latency) as base_url, StolenTime() as stolen:
         endpoint = fake_endpoint(base_url)
         for round_ in range(args.rounds):
             for name in names if round_ % 2 == 0 else names[::-1]:
@@ -70,6 +71,7 @@ def main() -> None:
         f"interleaved rounds"
     )
     print(f"  on {interpreter()}")
+    print(f"  {stolen}")
     for name in names:
         print(
             f"  {name}: {statistics.median(ratios[name]):.3f} of ideal "

@@ -199,6 +199,43 @@ class CollectorClock:
         gc.callbacks.remove(self._tick)
 
 
+class StolenTime:
+    """The share of the machine's CPU time its hypervisor took while entered (steal time, from
+    Linux's /proc/stat; None elsewhere). A high share makes every figure of the run slower."""
+
+    def __init__(self) -> None:
+        self.share: float | None = None
+        self._began: tuple[int, int] | None = None
+
+    @staticmethod
+    def _ticks() -> tuple[int, int] | None:
+        """(stolen, all) clock ticks of every CPU since boot."""
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                ticks = [int(t) for t in stat.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        # user nice system idle iowait irq softirq steal (guest time is inside user)
+        return (ticks[7], sum(ticks)) if len(ticks) == 8 else None
+
+    def __enter__(self) -> StolenTime:
+        self._began = self._ticks()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ended = self._ticks()
+        if self._began and ended and ended[1] > self._began[1]:
+            self.share = (ended[0] - self._began[0]) / (ended[1] - self._began[1])
+
+    def __str__(self) -> str:
+        if self.share is None:
+            return "CPU time taken by a hypervisor: unknown here (no /proc/stat)"
+        return (
+            f"CPU time taken by the hypervisor while the clients ran (steal): {self.share:.0%} "
+            "of the machine's (a high share slows every figure)"
+        )
+
+
 def timed(fn: Callable[[], object]) -> tuple[float, float, float]:
     """Wall, CPU and garbage-collector seconds of one call."""
     with CollectorClock() as collector:
@@ -331,9 +368,10 @@ def main() -> None:
             ),
         }
         runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in clients}
-        for _ in range(args.repeats):
-            for name, run in clients.items():
-                runs[name].append(timed(run))
+        with StolenTime() as stolen:
+            for _ in range(args.repeats):
+                for name, run in clients.items():
+                    runs[name].append(timed(run))
     n = args.articles
     print(
         f"{n} articles, concurrency {args.concurrency}, server latency "
@@ -341,6 +379,7 @@ def main() -> None:
         "(range)"
     )
     print(f"  on {interpreter()}")
+    print(f"  {stolen}")
     cpu: dict[str, float] = {}
     for name, timings in runs.items():
         wall, fast, slow, cpu[name], collector = _median(timings)

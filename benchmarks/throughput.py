@@ -385,8 +385,8 @@ def main() -> None:
         wall, fast, slow, cpu[name], collector = _median(timings)
         target = " (target >= 0.9)" if name == "extract_many" else ""
         print(
-            f"  {name}: {wall:.2f} s wall, {ideal / wall:.2f} of ideal "
-            f"({ideal / slow:.2f}..{ideal / fast:.2f}){target}; "
+            f"  {name}: {wall:.2f} s wall, {ideal / wall:.3f} of ideal "
+            f"({ideal / slow:.3f}..{ideal / fast:.3f}){target}; "
             f"CPU {cpu[name] * 1000 / n:.2f} ms/article; garbage collector "
             f"{collector * 1000:.0f} ms ({collector / wall:.0%} of wall)"
         )

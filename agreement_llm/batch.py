@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import openai
 
@@ -20,7 +22,8 @@ from agreement_llm.clients import build_async_client
 from agreement_llm.collector import fewer_collections
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
-from agreement_llm.extract import aextract_with_details, endpoint_for, text_sha256
+from agreement_llm.extract import Answer, aask, endpoint_for, text_sha256
+from agreement_llm.idle import IdleWork
 from agreement_llm.limits import estimate_tokens
 from agreement_llm.progress import BatchProgress, BatchSummary
 from agreement_llm.prompts import load_prompt
@@ -139,8 +142,7 @@ async def aextract_many(
         else:
             pending.put_nowait((article, sha))
 
-    async def one(article: Article, sha: str, not_before: float) -> ResultRow:
-        key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
+    async def one(article: Article, sha: str, key: str, not_before: float) -> ResultRow | Answer:
         hit = cache.get(key) if cache else None
         if hit is not None:
             return ResultRow.success(article.article_id, hit, cached=True)
@@ -148,41 +150,83 @@ async def aextract_many(
             await limiter.acquire(estimate_tokens(article.text) + budget)
             if (wait := not_before - time.perf_counter()) > 0:  # the slot's first request
                 await asyncio.sleep(wait)
-            extraction = await aextract_with_details(
+            return await aask(
                 article.text, prompt=chosen.id, endpoint=ep, client=http, retry=opts.retry
             )
         except Exception as exc:  # every article ends as a row, whatever went wrong
+            return ResultRow.failure(article.article_id, sha, chosen.id, ep.model, exc)
+
+    def finished(article: Article, sha: str, key: str, answer: Answer) -> ResultRow:
+        try:
+            extraction = answer.finish(text_sha=sha)
+        except Exception as exc:  # as in `one`
             return ResultRow.failure(article.article_id, sha, chosen.id, ep.model, exc)
         if cache:
             cache.put(key, extraction)
         return ResultRow.success(article.article_id, extraction)
 
+    # An answer's last step waits for the loop's idle moments (`idle`): next requests first.
+    later = IdleWork(backlog=opts.concurrency)
     with BatchProgress(pending.qsize(), enabled=opts.progress) as bar, fewer_collections():
+
+        def keep(row: ResultRow) -> None:
+            if store:
+                store.append(row)
+            rows[row.article_id] = row
+            summary.add(row)
+            bar.advance(row)
+            if on_row:
+                on_row(row)
+
+        def settle(article: Article, sha: str, key: str, answer: Answer) -> None:
+            keep(finished(article, sha, key, answer))
 
         async def worker(slot: int) -> None:
             not_before = start + slot * opts.stagger
-            while True:
-                try:
-                    article, sha = pending.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                row = await one(article, sha, not_before)
-                if store:
-                    store.append(row)
-                rows[article.article_id] = row
-                summary.add(row)
-                bar.advance(row)
-                if on_row:
-                    on_row(row)
+            try:
+                while True:
+                    try:
+                        article, sha = pending.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
+                    got = await one(article, sha, key, not_before)
+                    if isinstance(got, ResultRow):
+                        keep(got)
+                    else:
+                        later.add(functools.partial(settle, article, sha, key, got))
+            finally:
+                working.discard(slot)
+                if not working:
+                    later.close()
 
+        slots = min(opts.concurrency, pending.qsize()) or 1
+        working = set(range(slots))
         try:
-            slots = min(opts.concurrency, pending.qsize()) or 1
-            await asyncio.gather(*(worker(slot) for slot in range(slots)))
+            await _together([later.run(), *(worker(slot) for slot in range(slots))])
         finally:
-            if client is None:  # ours: close its connections before the loop ends
-                await http.close()
+            try:  # answers in: their rows are written whatever stopped the batch
+                later.drain()
+            finally:
+                if client is None:  # ours: close its connections before the loop ends
+                    await http.close()
     summary.wall_s = time.perf_counter() - start
     return BatchResult([rows[a.article_id] for a, _ in items], summary)
+
+
+async def _together(coros: list[Coroutine[Any, Any, None]]) -> None:
+    """Run `coros` as tasks until all are done; the first to fail stops the others, and its
+    exception is raised."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            raise exc
 
 
 def extract_many(

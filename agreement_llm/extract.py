@@ -114,28 +114,37 @@ def _prepare(
     return _Job(text, chosen, ep, messages)
 
 
-def _finish(
-    job: _Job,
-    record: ArticleRecord,
-    attempts: list[Attempt],
-    latency: float,
-    article_date: PartialDate | None,
-) -> Extraction:
-    record, changes = apply_date_rules(record, job.text, article_date)
-    return Extraction(
-        record=record,
-        prompt_version=job.prompt.id,
-        prompt_sha256=job.prompt.sha256,
-        model=job.endpoint.model,
-        endpoint_kind=job.endpoint.kind,
-        output_style=job.endpoint.style,
-        text_sha256=text_sha256(job.text),
-        attempts=attempts,
-        latency_s=latency,
-        grounding=ground(record, job.text),
-        date_changes=changes,
-        article_text=job.text,
-    )
+@dataclass(frozen=True)
+class Answer:
+    """A valid record as the model gave it, before its dates are settled and its values are
+    grounded (`finish`)."""
+
+    job: _Job
+    record: ArticleRecord
+    attempts: list[Attempt]
+    latency_s: float
+
+    def finish(
+        self, article_date: PartialDate | None = None, text_sha: str | None = None
+    ) -> Extraction:
+        """The extraction: dates settled by the rules, values grounded in the article.
+        `text_sha` is the text's hash when the caller has it already."""
+        job = self.job
+        record, changes = apply_date_rules(self.record, job.text, article_date)
+        return Extraction(
+            record=record,
+            prompt_version=job.prompt.id,
+            prompt_sha256=job.prompt.sha256,
+            model=job.endpoint.model,
+            endpoint_kind=job.endpoint.kind,
+            output_style=job.endpoint.style,
+            text_sha256=text_sha or text_sha256(job.text),
+            attempts=self.attempts,
+            latency_s=self.latency_s,
+            grounding=ground(record, job.text),
+            date_changes=changes,
+            article_text=job.text,
+        )
 
 
 def extract_with_details(
@@ -166,7 +175,7 @@ def extract_with_details(
         prompt=job.prompt,
         policy=retry or RetryPolicy(),
     )
-    return _finish(job, record, attempts, time.perf_counter() - start, article_date)
+    return Answer(job, record, attempts, time.perf_counter() - start).finish(article_date)
 
 
 async def aextract_with_details(
@@ -180,6 +189,23 @@ async def aextract_with_details(
     article_date: PartialDate | None = None,
 ) -> Extraction:
     """The async twin of `extract_with_details` (takes an `openai.AsyncOpenAI` client)."""
+    answer = await aask(
+        text, prompt=prompt, model=model, endpoint=endpoint, client=client, retry=retry
+    )
+    return answer.finish(article_date)
+
+
+async def aask(
+    text: str,
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    retry: RetryPolicy | None = None,
+) -> Answer:
+    """The model's valid record for `text`, not yet finished (`aextract_with_details` without
+    its last step, which a batch puts off until its event loop is idle)."""
     job = _prepare(text, prompt, model, endpoint, client)
     start = time.perf_counter()
     own = client is None
@@ -195,7 +221,7 @@ async def aextract_with_details(
     finally:
         if own:
             await http.close()
-    return _finish(job, record, attempts, time.perf_counter() - start, article_date)
+    return Answer(job, record, attempts, time.perf_counter() - start)
 
 
 def extract(

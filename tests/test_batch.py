@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import re
 import time
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extrac
 from agreement_llm.cache import ResultCache
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
+from agreement_llm.extract import Answer, Extraction
 from agreement_llm.fakeserver import fake_endpoint
 from agreement_llm.frames import to_frames
 from agreement_llm.ratelimit import _Bucket
-from agreement_llm.results import ResultStore, read_results
+from agreement_llm.results import ResultRow, ResultStore, read_results
 from agreement_llm.retry import RetryPolicy
 from tests.fakes import VALID, completion
 
@@ -230,6 +232,91 @@ def test_articles_answered_from_the_cache_do_not_wait_for_the_stagger(tmp_path: 
 def test_a_stagger_that_is_not_a_finite_number_of_seconds_is_refused(stagger: float) -> None:
     with pytest.raises(InputError, match="stagger must be 0 or more seconds"):
         asyncio.run(_run(Server(), _articles(1), stagger=stagger))
+
+
+def test_an_answer_is_finished_after_the_next_request_has_gone_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events: list[str] = []
+
+    class Logged(Server):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            user = json.loads(request.content)["messages"][-1]["content"]
+            events.append("ask " + re.findall(r"Article \d", user)[-1])
+            return super().__call__(request)
+
+    finish = Answer.finish
+
+    def finishing(self: Answer, *args: object, **kw: object) -> Extraction:
+        events.append(f"finish {self.job.text[:9]}")
+        return finish(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Answer, "finish", finishing)
+    options = BatchOptions(concurrency=1, retry=FAST, cache=False)
+    result = asyncio.run(
+        aextract_many(
+            _articles(3), prompt="v1", endpoint=ENDPOINT, client=Logged().client(), options=options
+        )
+    )
+    assert [r.status for r in result.rows] == ["ok"] * 3
+    assert events.index("ask Article 1") < events.index("finish Article 0")
+    assert events.index("ask Article 2") < events.index("finish Article 1")
+
+
+def test_a_failure_that_stops_the_batch_still_writes_the_answers_already_in(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "results.jsonl"
+
+    def stop_at_failure(row: ResultRow) -> None:
+        if row.status == "error":
+            raise RuntimeError("the caller stops the batch")
+
+    server = Server()
+    options = BatchOptions(concurrency=1, retry=FAST, out=out, cache=False)
+    with pytest.raises(RuntimeError, match="the caller stops"):
+        asyncio.run(
+            aextract_many(
+                _articles(6, fail={3}),
+                prompt="v1",
+                endpoint=ENDPOINT,
+                client=server.client(),
+                options=options,
+                on_row=stop_at_failure,
+            )
+        )
+    assert len(server.seen) == 4  # nothing more was asked after the failure
+    written = {row.article_id: row.status for row in read_results(out)}
+    assert written == {"a0": "ok", "a1": "ok", "a2": "ok", "a3": "error"}
+
+
+def test_a_batch_that_fails_stops_all_its_slots() -> None:
+    """The caller's loop and client go on after the batch raised: no slot of it sends more."""
+    from agreement_llm.fakeserver import FakeServer, healthy
+
+    def stop(row: ResultRow) -> None:
+        raise RuntimeError("the caller stops the batch")
+
+    texts = [f"A Corp and B City signed an MoU ({i})." for i in range(40)]
+    with FakeServer(healthy(delay=0.02)) as server:
+        endpoint = fake_endpoint(server.base_url)
+        client = openai.AsyncOpenAI(
+            api_key=endpoint.api_key, base_url=endpoint.base_url, max_retries=0
+        )
+        options = BatchOptions(concurrency=4, cache=False, retry=FAST)
+        loop = asyncio.new_event_loop()
+        try:
+            run = aextract_many(
+                texts, prompt="v1", endpoint=endpoint, client=client, options=options, on_row=stop
+            )
+            with pytest.raises(RuntimeError, match="the caller stops"):
+                loop.run_until_complete(run)
+            sent = len(server.requests)
+            loop.run_until_complete(asyncio.sleep(0.3))
+            loop.run_until_complete(client.close())
+        finally:
+            loop.close()
+        assert 0 < len(server.requests) == sent < len(texts)
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -183,27 +183,27 @@ async def aextract_many(
 
         async def worker(slot: int) -> None:
             not_before = start + slot * opts.stagger
-            try:
-                while True:
-                    try:
-                        article, sha = pending.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
-                    got = await one(article, sha, key, not_before)
-                    if isinstance(got, ResultRow):
-                        keep(got)
-                    else:
-                        later.add(functools.partial(settle, article, sha, key, got))
-            finally:
-                working.discard(slot)
-                if not working:
-                    later.close()
+            while True:
+                try:
+                    article, sha = pending.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
+                got = await one(article, sha, key, not_before)
+                if isinstance(got, ResultRow):
+                    keep(got)
+                else:
+                    later.add(functools.partial(settle, article, sha, key, got))
 
-        slots = min(opts.concurrency, pending.qsize()) or 1
-        working = set(range(slots))
+        async def workers(slots: int) -> None:
+            try:
+                await _together([worker(slot) for slot in range(slots)])
+            finally:
+                later.close()  # no more answers: what waits runs now
+
         try:
-            await _together([later.run(), *(worker(slot) for slot in range(slots))])
+            slots = min(opts.concurrency, pending.qsize()) or 1
+            await _together([later.run(), workers(slots)])
         finally:
             try:  # answers in: their rows are written whatever stopped the batch
                 later.drain()

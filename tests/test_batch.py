@@ -20,7 +20,7 @@ from agreement_llm.cache import ResultCache
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.extract import Answer, Extraction
-from agreement_llm.fakeserver import fake_endpoint
+from agreement_llm.fakeserver import FakeServer, Script, fake_endpoint, faulty, healthy
 from agreement_llm.frames import to_frames
 from agreement_llm.ratelimit import _Bucket
 from agreement_llm.results import ResultRow, ResultStore, read_results
@@ -292,15 +292,23 @@ def test_a_failure_that_stops_the_batch_still_writes_the_answers_already_in(
     assert written == {"a0": "ok", "a1": "ok", "a2": "ok", "a3": "error"}
 
 
-def test_a_batch_that_fails_stops_all_its_slots() -> None:
+@pytest.mark.parametrize(
+    "script",
+    [healthy(delay=0.02), faulty("500", 10**6)],
+    ids=["raised finishing an answer", "raised in a slot, at a failure"],
+)
+def test_a_batch_that_fails_stops_all_its_slots(script: Script) -> None:
     """The caller's loop and client go on after the batch raised: no slot of it sends more."""
-    from agreement_llm.fakeserver import FakeServer, healthy
 
-    def stop(row: ResultRow) -> None:
-        raise RuntimeError("the caller stops the batch")
+    stopped: list[ResultRow] = []
+
+    def stop(row: ResultRow) -> None:  # once: a slot left running would send on, unhindered
+        if not stopped:
+            stopped.append(row)
+            raise RuntimeError("the caller stops the batch")
 
     texts = [f"A Corp and B City signed an MoU ({i})." for i in range(40)]
-    with FakeServer(healthy(delay=0.02)) as server:
+    with FakeServer(script) as server:
         endpoint = fake_endpoint(server.base_url)
         client = openai.AsyncOpenAI(
             api_key=endpoint.api_key, base_url=endpoint.base_url, max_retries=0
@@ -363,8 +371,6 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
     """As in a notebook: the batch runs on its own thread; an interrupt stops that thread too."""
     import signal
     import threading
-
-    from agreement_llm.fakeserver import FakeServer, fake_endpoint, healthy
 
     out = tmp_path / "results.jsonl"
     texts = [f"A Corp and B City signed an MoU ({i})." for i in range(400)]

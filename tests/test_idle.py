@@ -10,46 +10,37 @@ import pytest
 from agreement_llm.idle import IdleWork
 
 
-async def _busy(turns: int, log: list[str]) -> None:
-    """Something else on the loop, ready to run for `turns` turns in a row."""
-    for _ in range(turns):
+def _jobs_while_busy(backlog: int, jobs: int) -> list[str]:
+    """What ran, in order: `jobs` jobs added while something else on the loop stays ready for
+    50 turns in a row."""
+    log: list[str] = []
+
+    async def busy() -> None:
+        for _ in range(50):
+            await asyncio.sleep(0)
+        log.append("busy done")
+
+    async def main() -> None:
+        work = IdleWork(backlog=backlog)
+        runner = asyncio.ensure_future(work.run())
+        other = asyncio.ensure_future(busy())
         await asyncio.sleep(0)
-    log.append("busy done")
+        for i in range(jobs):
+            work.add(functools.partial(log.append, f"job {i}"))
+        await other
+        work.close()
+        await runner
+
+    asyncio.run(main())
+    return log
 
 
 def test_a_job_waits_while_anything_else_is_ready() -> None:
-    log: list[str] = []
-
-    async def main() -> None:
-        work = IdleWork(backlog=10)
-        runner = asyncio.ensure_future(work.run())
-        busy = asyncio.ensure_future(_busy(50, log))
-        await asyncio.sleep(0)
-        work.add(lambda: log.append("job"))
-        await busy
-        work.close()
-        await runner
-
-    asyncio.run(main())
-    assert log == ["busy done", "job"]
+    assert _jobs_while_busy(backlog=10, jobs=1) == ["busy done", "job 0"]
 
 
 def test_jobs_beyond_the_backlog_run_though_the_loop_is_busy() -> None:
-    log: list[str] = []
-
-    async def main() -> None:
-        work = IdleWork(backlog=2)
-        runner = asyncio.ensure_future(work.run())
-        busy = asyncio.ensure_future(_busy(50, log))
-        await asyncio.sleep(0)
-        for i in range(4):
-            work.add(functools.partial(log.append, f"job {i}"))
-        await busy
-        work.close()
-        await runner
-
-    asyncio.run(main())
-    assert log == ["job 0", "job 1", "busy done", "job 2", "job 3"]
+    assert _jobs_while_busy(backlog=2, jobs=4) == ["job 0", "job 1", "busy done", "job 2", "job 3"]
 
 
 def test_closing_runs_what_is_left_in_order_and_run_returns() -> None:

@@ -327,9 +327,8 @@ def eval_cmd(
     """Score prompt versions against the gold set, replaying recorded cassettes (offline)."""
     from rich.console import Console
 
-    from agreement_llm.evaluation.runner import RunResult
-    from agreement_llm.evaluation.suite import run_eval
-    from agreement_llm.evaluation.table import print_eval
+    from agreement_llm.evaluation.report import print_eval
+    from agreement_llm.evaluation.suite import RunResult, run_eval
 
     if more_prompts and not first_prompt:
         raise click.UsageError(

@@ -1,4 +1,5 @@
-"""Where requests go: one function resolves the endpoint from arguments, environment, defaults.
+"""Where requests go: one function resolves the endpoint from arguments, environment, defaults;
+the openai clients the library builds for an endpoint (a caller's own is used as given).
 
 Nothing here runs at import time; `resolve_endpoint` reads the environment only when called.
 """
@@ -9,11 +10,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urlparse
+
+import openai
 
 from agreement_llm.errors import ConfigError
 
-__all__ = ["DEFAULT_MODEL", "Endpoint", "OutputStyle", "ServerKind", "resolve_endpoint"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "Endpoint",
+    "OutputStyle",
+    "ServerKind",
+    "build_async_client",
+    "build_client",
+    "resolve_endpoint",
+    "shared_client",
+]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_MODEL = "gemma3-270m-q4-k-m"
@@ -208,3 +222,31 @@ def local_endpoint(port: int = LOCAL_PORT, *, timeout: float = 1800.0) -> Endpoi
         context_tokens=LOCAL_CONTEXT,
         system_in_user=True,
     )
+
+
+def _client_options(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "api_key": endpoint.api_key or "unused",
+        "base_url": endpoint.base_url,
+        "timeout": endpoint.timeout,
+        "max_retries": 0,  # our retry policy applies, not the client's
+    }
+
+
+def build_client(endpoint: Endpoint) -> openai.OpenAI:
+    """An `openai.OpenAI` client for `endpoint`, with its own retries off (ours apply). Its
+    HTTP is the SDK's own (httpx), which honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`."""
+    return openai.OpenAI(**_client_options(endpoint))
+
+
+@lru_cache(maxsize=8)
+def shared_client(endpoint: Endpoint) -> openai.OpenAI:
+    """One client per endpoint for the process: building one (its TLS context) costs ~50 ms,
+    and a kept client reuses its connections."""
+    return build_client(endpoint)
+
+
+def build_async_client(endpoint: Endpoint) -> openai.AsyncOpenAI:
+    """An `openai.AsyncOpenAI` client for `endpoint`, with its own retries off (as
+    `build_client`: the SDK's own HTTP, proxies honoured)."""
+    return openai.AsyncOpenAI(**_client_options(endpoint))

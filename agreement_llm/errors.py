@@ -1,8 +1,12 @@
-"""The library's exceptions: one base class, each kind named for what went wrong."""
+"""The library's exceptions: one base class, each kind named for what went wrong
+(`ExtractionError`, raised by the call, is in `agreement_llm.llm`)."""
 
 from __future__ import annotations
 
-from agreement_llm.usage import Attempt, Usage, total_usage
+import importlib
+from types import ModuleType
+
+__all__ = ["AgreementLLMError", "ConfigError", "InputError", "MissingExtraError", "require"]
 
 
 class AgreementLLMError(Exception):
@@ -17,33 +21,15 @@ class ConfigError(AgreementLLMError):
     """The endpoint configuration is incomplete or contradictory."""
 
 
-class ExtractionError(AgreementLLMError):
-    """An extraction gave up: retries ran out, or the server refused the request.
+class MissingExtraError(AgreementLLMError, ImportError):
+    """A feature needs an optional dependency that is not installed."""
 
-    Carries what happened: `kind`, the `attempts` made (each with its raw output, usage and
-    latency), the last raw output, and the total token usage.
-    """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        kind: str,
-        attempts: list[Attempt],
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.attempts = attempts
-
-    @property
-    def last_raw(self) -> str | None:
-        """The last raw completion the server returned, if any."""
-        for attempt in reversed(self.attempts):
-            if attempt.raw is not None:
-                return attempt.raw
-        return None
-
-    @property
-    def usage(self) -> Usage:
-        """The tokens all attempts used together."""
-        return total_usage(self.attempts)
+def require(module: str, extra: str) -> ModuleType:
+    """The module `module`, or a one-line `MissingExtraError` naming the install command."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{module} is not installed; it comes with: pip install 'agreement-llm[{extra}]'"
+        ) from None

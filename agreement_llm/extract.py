@@ -1,26 +1,40 @@
-"""`extract` and `extract_with_details`: article text in, validated and grounded record out."""
+"""`extract` and `extract_with_details`: article text in, validated and grounded record out.
+
+One async core (`aextract_with_details`); the sync functions are thin wrappers that run it
+(`run_sync`, safe where an event loop is already running, as in a notebook).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import hashlib
+import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from agreement_llm.clients import build_async_client, shared_client
-from agreement_llm.config import Endpoint, OutputStyle, ServerKind, resolve_endpoint
+from agreement_llm.config import (
+    Endpoint,
+    OutputStyle,
+    ServerKind,
+    build_async_client,
+    resolve_endpoint,
+    shared_client,
+)
 from agreement_llm.dates import DateChange, apply_date_rules
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
 from agreement_llm.htmltext import looks_like_html
-from agreement_llm.limits import check_fits
-from agreement_llm.llm import acall_model, call_model
+from agreement_llm.llm import Attempt, BeforeRequest, Usage, call_model, total_usage
 from agreement_llm.models import ArticleRecord, PartialDate
-from agreement_llm.prompts import Prompt, load_prompt
+from agreement_llm.prompts import Prompt, check_fits, load_prompt
 from agreement_llm.retry import RetryPolicy
-from agreement_llm.usage import Attempt, Usage, total_usage
 
 __all__ = [
     "Extraction",
@@ -28,8 +42,11 @@ __all__ = [
     "endpoint_for",
     "extract",
     "extract_with_details",
+    "run_sync",
     "text_sha256",
 ]
+
+T = TypeVar("T")
 
 
 class Extraction(BaseModel):
@@ -90,7 +107,7 @@ def check_text(text: object) -> str:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
     """An extraction ready to send: the checked text, prompt, endpoint and messages."""
 
     text: str
@@ -98,53 +115,80 @@ class _Job:
     endpoint: Endpoint
     messages: list[dict[str, str]]
 
+    @classmethod
+    def prepare(cls, text: str, prompt: str | None, endpoint: Endpoint) -> Job:
+        """Check `text` and render its messages; `InputError` when it is unusable."""
+        check_text(text)
+        chosen = load_prompt(prompt)
+        messages = chosen.render(text, system_in_user=endpoint.system_in_user)
+        check_fits(messages, chosen.manifest.settings.max_tokens, endpoint)
+        return cls(text, chosen, endpoint, messages)
 
-def _prepare(
-    text: str,
-    prompt: str | None,
-    model: str | None,
-    endpoint: Endpoint | None,
-    client: openai.OpenAI | openai.AsyncOpenAI | None,
-) -> _Job:
-    check_text(text)
-    chosen = load_prompt(prompt)
-    ep = endpoint_for(endpoint, client, model)
-    messages = chosen.render(text, system_in_user=ep.system_in_user)
-    check_fits(messages, chosen.manifest.settings.max_tokens, ep)
-    return _Job(text, chosen, ep, messages)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A valid record as the model gave it, before its dates are settled and its values are
-    grounded (`finish`)."""
-
-    job: _Job
-    record: ArticleRecord
-    attempts: list[Attempt]
-    latency_s: float
-
-    def finish(
-        self, article_date: PartialDate | None = None, text_sha: str | None = None
+    async def run(
+        self,
+        client: openai.OpenAI | openai.AsyncOpenAI,
+        policy: RetryPolicy,
+        *,
+        article_date: PartialDate | None = None,
+        text_sha: str | None = None,
+        before_request: BeforeRequest | None = None,
     ) -> Extraction:
-        """The extraction: dates settled by the rules, values grounded in the article.
-        `text_sha` is the text's hash when the caller has it already."""
-        job = self.job
-        record, changes = apply_date_rules(self.record, job.text, article_date)
+        """Ask the model, then settle the record's dates and ground its values."""
+        start = time.perf_counter()
+        answer, attempts = await call_model(
+            self.messages,
+            client=client,
+            endpoint=self.endpoint,
+            prompt=self.prompt,
+            policy=policy,
+            before_request=before_request,
+        )
+        latency = time.perf_counter() - start
+        record, changes = apply_date_rules(answer, self.text, article_date)
         return Extraction(
             record=record,
-            prompt_version=job.prompt.id,
-            prompt_sha256=job.prompt.sha256,
-            model=job.endpoint.model,
-            endpoint_kind=job.endpoint.kind,
-            output_style=job.endpoint.style,
-            text_sha256=text_sha or text_sha256(job.text),
-            attempts=self.attempts,
-            latency_s=self.latency_s,
-            grounding=ground(record, job.text),
+            prompt_version=self.prompt.id,
+            prompt_sha256=self.prompt.sha256,
+            model=self.endpoint.model,
+            endpoint_kind=self.endpoint.kind,
+            output_style=self.endpoint.style,
+            text_sha256=text_sha or text_sha256(self.text),
+            attempts=attempts,
+            latency_s=latency,
+            grounding=ground(record, self.text),
             date_changes=changes,
-            article_text=job.text,
+            article_text=self.text,
         )
+
+
+async def aextract_with_details(
+    text: str,
+    *,
+    prompt: str | None = None,
+    model: str | None = None,
+    endpoint: Endpoint | None = None,
+    client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    api_key: str | None = None,
+    retry: RetryPolicy | None = None,
+    article_date: PartialDate | None = None,
+) -> Extraction:
+    """Extract the agreements of one article, with the trace of how.
+
+    `prompt` names a prompt version (default: the newest). The endpoint comes from `endpoint`,
+    else from `resolve_endpoint(model=model, api_key=api_key)` (arguments, then environment,
+    then defaults); `model` overrides the endpoint's model. A `client` of the caller's own
+    (`openai.AsyncOpenAI`, or `openai.OpenAI`, whose requests run in a worker thread) is used
+    as given. `article_date` is the article's own date when known from outside the text;
+    otherwise the record's `published_on` is used for the year rule. Raises `InputError` for
+    unusable text and `ExtractionError` when the model's answers stay unusable.
+    """
+    ep = endpoint_for(endpoint, client, model, api_key)
+    job = Job.prepare(text, prompt, ep)
+    policy = retry or RetryPolicy()
+    if client is not None:
+        return await job.run(client, policy, article_date=article_date)
+    async with build_async_client(ep) as http:
+        return await job.run(http, policy, article_date=article_date)
 
 
 def extract_with_details(
@@ -154,74 +198,23 @@ def extract_with_details(
     model: str | None = None,
     endpoint: Endpoint | None = None,
     client: openai.OpenAI | None = None,
+    api_key: str | None = None,
     retry: RetryPolicy | None = None,
     article_date: PartialDate | None = None,
 ) -> Extraction:
-    """Extract the agreements of one article, with the trace of how.
-
-    `prompt` names a prompt version (default: the newest). The endpoint comes from `endpoint`,
-    else from `resolve_endpoint(model=model)` (arguments, then environment, then defaults);
-    `model` overrides the endpoint's model. A `client` of the caller's own is used as given.
-    `article_date` is the article's own date when known from outside the text; otherwise the
-    record's `published_on` is used for the year rule. Raises `InputError` for unusable text
-    and `ExtractionError` when the model's answers stay unusable.
-    """
-    job = _prepare(text, prompt, model, endpoint, client)
-    start = time.perf_counter()
-    record, attempts = call_model(
-        job.messages,
-        client=client or shared_client(job.endpoint),
-        endpoint=job.endpoint,
-        prompt=job.prompt,
-        policy=retry or RetryPolicy(),
-    )
-    return Answer(job, record, attempts, time.perf_counter() - start).finish(article_date)
-
-
-async def aextract_with_details(
-    text: str,
-    *,
-    prompt: str | None = None,
-    model: str | None = None,
-    endpoint: Endpoint | None = None,
-    client: openai.AsyncOpenAI | None = None,
-    retry: RetryPolicy | None = None,
-    article_date: PartialDate | None = None,
-) -> Extraction:
-    """The async twin of `extract_with_details` (takes an `openai.AsyncOpenAI` client)."""
-    answer = await aask(
-        text, prompt=prompt, model=model, endpoint=endpoint, client=client, retry=retry
-    )
-    return answer.finish(article_date)
-
-
-async def aask(
-    text: str,
-    *,
-    prompt: str | None = None,
-    model: str | None = None,
-    endpoint: Endpoint | None = None,
-    client: openai.AsyncOpenAI | None = None,
-    retry: RetryPolicy | None = None,
-) -> Answer:
-    """The model's valid record for `text`, not yet finished (`aextract_with_details` without
-    its last step, which a batch puts off until its event loop is idle)."""
-    job = _prepare(text, prompt, model, endpoint, client)
-    start = time.perf_counter()
-    own = client is None
-    http = build_async_client(job.endpoint) if client is None else client
-    try:
-        record, attempts = await acall_model(
-            job.messages,
-            client=http,
-            endpoint=job.endpoint,
-            prompt=job.prompt,
-            policy=retry or RetryPolicy(),
+    """`aextract_with_details`, run to its end (a client the library builds is kept for the
+    process, one per endpoint)."""
+    ep = endpoint_for(endpoint, client, model, api_key)
+    return run_sync(
+        aextract_with_details(
+            text,
+            prompt=prompt,
+            endpoint=ep,
+            client=client or shared_client(ep),
+            retry=retry,
+            article_date=article_date,
         )
-    finally:
-        if own:
-            await http.close()
-    return Answer(job, record, attempts, time.perf_counter() - start)
+    )
 
 
 def extract(
@@ -231,6 +224,7 @@ def extract(
     model: str | None = None,
     endpoint: Endpoint | None = None,
     client: openai.OpenAI | None = None,
+    api_key: str | None = None,
     retry: RetryPolicy | None = None,
     article_date: PartialDate | None = None,
 ) -> ArticleRecord:
@@ -244,6 +238,7 @@ def extract(
         model=model,
         endpoint=endpoint,
         client=client,
+        api_key=api_key,
         retry=retry,
         article_date=article_date,
     ).record
@@ -253,13 +248,63 @@ def endpoint_for(
     endpoint: Endpoint | None,
     client: openai.OpenAI | openai.AsyncOpenAI | None,
     model: str | None,
+    api_key: str | None = None,
 ) -> Endpoint:
     """The endpoint of a call: `endpoint` if given, else the caller's client's server, else the
     one configured (arguments, then environment, then defaults); with `model` as its model."""
     if endpoint is not None:
+        if api_key is not None:
+            endpoint = dataclasses.replace(endpoint, api_key=api_key)
         return endpoint.with_model(model) if model is not None else endpoint
     if client is None:
-        return resolve_endpoint(model=model)
+        return resolve_endpoint(model=model, api_key=api_key)
     base = str(client.base_url).rstrip("/")
     # The caller's client carries its own key; only the endpoint's kind and model are resolved.
     return resolve_endpoint(model=model, base_url=base, api_key="(client's own)")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to its end from sync code. Where an event loop is already running (a
+    notebook), it runs on a loop of its own in a thread, and Ctrl-C (an interrupted cell)
+    cancels it there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: list[Any] = []
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[T]]] = []
+    finished = threading.Event()
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        running.append((asyncio.get_running_loop(), task))
+        return await coro
+
+    def run() -> None:
+        try:
+            box.append(asyncio.run(main()))
+        except BaseException as exc:  # handed back to the caller's thread
+            box.append(exc)
+        finally:
+            finished.set()
+
+    # Waits are on `finished`, not on the thread: on Python 3.11 a Ctrl-C that lands in
+    # Thread.join marks the thread stopped while it still runs.
+    threading.Thread(target=run, name="agreement-llm").start()
+    try:
+        while not finished.wait(0.05):  # short waits: a signal wakes a waiting main thread
+            pass
+    except KeyboardInterrupt:  # an interrupted cell stops the work too (rows written stay)
+        while not running and not finished.wait(0.01):
+            pass
+        if running:
+            loop, task = running[0]
+            with contextlib.suppress(RuntimeError):  # it ended meanwhile
+                loop.call_soon_threadsafe(task.cancel)
+        finished.wait()
+        raise
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    result: T = box[0]
+    return result

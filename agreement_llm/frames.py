@@ -1,18 +1,20 @@
-"""Results as tidy pandas DataFrames: agreements, parties, people, joined by ids."""
+"""Results as tidy pandas DataFrames: agreements, parties, people, joined by ids (needs the
+`frames` extra: pandas, pyarrow)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from agreement_llm.errors import InputError
+from agreement_llm.errors import InputError, require
 from agreement_llm.grounding import Span
 from agreement_llm.models import ArticleRecord
 from agreement_llm.results import ResultRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Frames", "records_to_frames", "to_frames"]
 
@@ -37,6 +39,7 @@ class Frames:
             if suffix == ".csv":
                 frame.to_csv(target, index=False)
             else:
+                require("pyarrow", "frames")
                 frame.to_parquet(target, index=False)
             written.append(target)
         return written
@@ -54,6 +57,8 @@ class _Source:
     model: str
     record: ArticleRecord
     spans: dict[str, Span]
+    source: str | None = None
+    article_title: str | None = None
 
 
 def to_frames(rows: Iterable[ResultRow]) -> Frames:
@@ -65,6 +70,8 @@ def to_frames(rows: Iterable[ResultRow]) -> Frames:
             row.model,
             row.extraction.record,
             {s.path: s for s in row.extraction.grounding.spans},
+            row.source,
+            row.title,
         )
         for row in rows
         if row.extraction is not None
@@ -78,6 +85,7 @@ def records_to_frames(records: Mapping[str, ArticleRecord], *, label: str = "gol
 
 
 def _frames(sources: Iterable[_Source]) -> Frames:
+    pd = require("pandas", "frames")
     agreements: list[dict[str, Any]] = []
     parties: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
@@ -93,6 +101,8 @@ def _frames(sources: Iterable[_Source]) -> Frames:
                     "article_id": row.article_id,
                     "prompt_version": row.prompt_version,
                     "model": row.model,
+                    "source": row.source,
+                    "article_title": row.article_title,
                     "title": ag.title,
                     "kind": ag.kind.value,
                     "status": ag.status.value,
@@ -152,6 +162,8 @@ _AGREEMENT_COLUMNS = [
     "article_id",
     "prompt_version",
     "model",
+    "source",
+    "article_title",
     "title",
     "kind",
     "status",

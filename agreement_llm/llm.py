@@ -1,35 +1,121 @@
-"""One structured LLM call: instructor's retry loop drives it (parsing, validation, re-asks of
-invalid output); this module retries transient failures, shapes the request for the server,
-and records every attempt. The sync and async calls share all of it but the awaiting."""
+"""One structured LLM call. Instructor's public `patch` drives it (the request for the output
+style, parsing, validation, re-asks of invalid output); this module shapes the request for the
+server, sends it with the openai client (retrying what `retry.classify` calls transient),
+records every attempt, and turns a failure into one `ExtractionError` with no secret in it."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import re
 import time
-from functools import cache
+from collections.abc import Awaitable, Callable
 from json import JSONDecodeError
-from typing import Any, Literal, NoReturn, cast
+from typing import Any, Literal, NoReturn
 
-import httpx
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from instructor.core.retry import retry_async, retry_sync
-from instructor.processing.function_calls import openai_schema
 from openai.types.chat import ChatCompletion
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agreement_llm.config import Endpoint
-from agreement_llm.errors import ExtractionError
+from agreement_llm.errors import AgreementLLMError
 from agreement_llm.models import ArticleRecord
-from agreement_llm.prompts import Prompt
-from agreement_llm.redact import redact
-from agreement_llm.request import instructor_mode, instructor_request, shared_parts
-from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, released
-from agreement_llm.usage import Attempt, AttemptOutcome, Usage
-from agreement_llm.wire import completions_url, encode_body, is_azure, parse_completion
+from agreement_llm.prompts import Prompt, estimate_tokens
+from agreement_llm.request import instructor_mode, shape_request
+from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, classify
 
-__all__ = ["acall_model", "call_model"]
+__all__ = ["Attempt", "ExtractionError", "Usage", "call_model", "redact"]
+
+AttemptOutcome = Literal[
+    "ok",
+    "invalid_output",
+    "truncated",
+    "transient",
+    "http_error",
+    "empty_response",
+    "bad_response",
+]
+
+
+class Usage(BaseModel):
+    """Tokens a request (or a sum of requests) used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt and completion tokens together."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class Attempt(BaseModel):
+    """One HTTP request of an extraction: what came back, what it cost, how long it took."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: int
+    outcome: AttemptOutcome
+    latency_s: float
+    usage: Usage = Usage()
+    raw: str | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+
+
+def total_usage(attempts: list[Attempt]) -> Usage:
+    """The sum of the attempts' usage."""
+    return sum((a.usage for a in attempts), Usage())
+
+
+class ExtractionError(AgreementLLMError):
+    """An extraction gave up: retries ran out, or the server refused the request.
+
+    Carries what happened: `kind`, the `attempts` made (each with its raw output, usage and
+    latency), the last raw output, and the total token usage.
+    """
+
+    def __init__(self, message: str, *, kind: str, attempts: list[Attempt]) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.attempts = attempts
+
+    @property
+    def last_raw(self) -> str | None:
+        """The last raw completion the server returned, if any."""
+        return next((a.raw for a in reversed(self.attempts) if a.raw is not None), None)
+
+    @property
+    def usage(self) -> Usage:
+        """The tokens all attempts used together."""
+        return total_usage(self.attempts)
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"sk-[A-Za-z0-9_\-*]{8,}"),
+    re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-]{8,}"),
+)
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with each given secret and anything shaped like an API key replaced by `***`."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub("***", text)
+    return text
 
 
 def _raw_text(completion: ChatCompletion) -> str | None:
@@ -49,219 +135,19 @@ def _usage(completion: ChatCompletion) -> Usage:
     )
 
 
-_CLIENT_ERRORS = (
-    openai.APIStatusError,
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-    ValueError,
-)
-
-
-@cache
-def _response_model() -> type[ArticleRecord]:
-    """ArticleRecord as instructor wants it, made once (instructor would derive a new class
-    on every request, which cost more CPU than the rest of the request)."""
-    return cast(type[ArticleRecord], openai_schema(ArticleRecord))
-
-
-def _plain(record: ArticleRecord) -> ArticleRecord:
-    """The record as a plain `ArticleRecord` (not instructor's subclass)."""
-    if type(record) is ArticleRecord:
-        return record
-    return ArticleRecord.model_construct(_fields_set=record.model_fields_set, **dict(record))
-
-
-# Requests go through the client's `post` rather than `chat.completions.create`: the body is
-# already plain JSON, and `create` re-walks it against the SDK's typed parameters, which cost
-# more CPU per request than the rest of the library's work (benchmarks/throughput.py). The
-# body's bytes and the answer's parsing are `wire`'s.
-
-# The options `post` leaves unset, given as unset: the client deep-copies the default of each
-# option not given (~20 us apiece), and these defaults are this very value.
-_UNSET_OPTIONS = cast(
-    openai.RequestOptions,
-    {"headers": openai.NOT_GIVEN, "max_retries": openai.NOT_GIVEN, "timeout": openai.NOT_GIVEN},
-)
-
-
-class _Recorder:
-    """What both `create` functions share: the request and the record of attempts."""
-
-    def __init__(
-        self,
-        client: openai.OpenAI | openai.AsyncOpenAI,
-        endpoint: Endpoint,
-        prompt: Prompt,
-        policy: RetryPolicy,
-    ) -> None:
-        self.endpoint = endpoint
-        self.prompt = prompt
-        self.policy = policy
-        self.attempts: list[Attempt] = []
-        settings = prompt.manifest.settings
-        self.limits = {"max_items": settings.max_items, "max_string": settings.max_string}
-        self.url = completions_url(client)
-        self.azure = is_azure(client)
-        self.shared = shared_parts(_response_model(), endpoint.style, **self.limits)
-
-    def post_args(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The arguments of the client's `post` for a request with `body` (its bytes, but for
-        an Azure client, which reads the model from the body to pick the deployment)."""
-        return {
-            "path": self.url,
-            "body": body if self.azure else encode_body(body, self.shared),
-            "cast_to": httpx.Response,
-            "options": _UNSET_OPTIONS,
-        }
-
-    def failed(self, exc: Exception, start: float) -> Exception:
-        """Record a request that raised; return the exception to raise for it."""
-        outcome: AttemptOutcome = "transient"
-        if isinstance(exc, openai.APIStatusError):
-            outcome = (
-                "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
-            )
-            error = redact(f"HTTP {exc.status_code}: {exc.message}", self.endpoint.api_key)
-            # servers echo keys in error bodies; what we raise (and others log) carries none
-            exc = type(exc)(
-                redact(exc.message, self.endpoint.api_key), response=exc.response, body=None
-            )
-        elif isinstance(exc, openai.APIError):
-            error = type(exc).__name__
-        else:  # the body was not JSON
-            exc = BadResponseError(f"the answer was not a chat completion ({exc})")
-            outcome, error = "bad_response", str(exc)
-        self.attempts.append(
-            Attempt(
-                number=len(self.attempts) + 1,
-                outcome=outcome,
-                latency_s=time.perf_counter() - start,
-                error=error,
-            )
-        )
-        return exc
-
-    def answered(self, completion: ChatCompletion, start: float) -> ChatCompletion:
-        """Record a response; raise `EmptyResponseError` when it has no choices."""
-        latency, number = time.perf_counter() - start, len(self.attempts) + 1
-        if not completion.choices:
-            self.attempts.append(
-                Attempt(
-                    number=number,
-                    outcome="empty_response",
-                    latency_s=latency,
-                    usage=_usage(completion),
-                    error="the response has no choices",
-                )
-            )
-            raise EmptyResponseError("the response has no choices")
-        self.attempts.append(
-            Attempt(
-                number=number,
-                outcome="ok",
-                latency_s=latency,
-                usage=_usage(completion),
-                raw=_raw_text(completion),
-                finish_reason=completion.choices[0].finish_reason,
-            )
-        )
-        return completion
-
-    def mark_last(self, outcome: AttemptOutcome, error: str) -> None:
-        if self.attempts and self.attempts[-1].outcome == "ok":
-            last = self.attempts[-1]
-            self.attempts[-1] = last.model_copy(update={"outcome": outcome, "error": error})
-
-    def hooks(self) -> instructor.hooks.Hooks:
-        hooks = instructor.hooks.Hooks()
-        hooks.on(
-            "parse:error",
-            lambda e: self.mark_last(
-                "invalid_output", redact(_first_line(e), self.endpoint.api_key)
-            ),
-        )
-        return hooks
-
-    def instructor_args(self, messages: list[dict[str, str]]) -> dict[str, Any]:
-        """The arguments of instructor's retry loop (the re-asks) but `func` and `max_retries`."""
-        settings = self.prompt.manifest.settings
-        request = {
-            "model": self.endpoint.model,
-            "messages": messages,
-            "max_tokens": settings.max_tokens,
-            "temperature": settings.temperature,
-        }
-        body = instructor_request(_response_model(), request, self.endpoint.style, **self.limits)
-        return {
-            "response_model": _response_model(),
-            "args": (),
-            "kwargs": body,
-            "context": None,
-            "strict": True,
-            "mode": instructor_mode(self.endpoint.style),
-            "hooks": self.hooks(),
-        }
-
-
-# A request is tried once outside tenacity: nearly every request succeeds at once, and that
-# skips ~40 us of tenacity's bookkeeping. A first try that failed is tenacity's first attempt
-# (raised again inside it), so retries, waits and the bound run exactly as if it had run there.
-
-
-class _SyncCreate(_Recorder):
-    def __init__(self, client: openai.OpenAI, *args: Any) -> None:
-        super().__init__(client, *args)
-        self.client = client
-
-    def __call__(self, **body: Any) -> ChatCompletion:
+def parse_completion(content: bytes) -> ChatCompletion:
+    """The chat completion in a response body; `BadResponseError` when it is not one. A body
+    that does not validate is built leniently, as the openai client itself does."""
+    try:
+        return ChatCompletion.model_validate_json(content)
+    except ValidationError:
         try:
-            return self.attempt(body)
-        except Exception as exc:
-            first: Exception | None = exc
-        with released(self.policy.transient()) as retrying:
-            for attempt in retrying:
-                with attempt:
-                    if first is not None:  # tenacity's first attempt is the first try
-                        failure, first = first, None
-                        raise failure
-                    return self.attempt(body)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    def attempt(self, body: dict[str, Any]) -> ChatCompletion:
-        start = time.perf_counter()
-        try:
-            completion = parse_completion(self.client.post(**self.post_args(body)))
-        except _CLIENT_ERRORS as exc:
-            raise self.failed(exc, start) from None
-        return self.answered(completion, start)
-
-
-class _AsyncCreate(_Recorder):
-    def __init__(self, client: openai.AsyncOpenAI, *args: Any) -> None:
-        super().__init__(client, *args)
-        self.client = client
-
-    async def __call__(self, **body: Any) -> ChatCompletion:
-        try:
-            return await self.attempt(body)
-        except Exception as exc:
-            first: Exception | None = exc
-        with released(self.policy.transient_async()) as retrying:
-            async for attempt in retrying:
-                with attempt:
-                    if first is not None:  # tenacity's first attempt is the first try
-                        failure, first = first, None
-                        raise failure
-                    return await self.attempt(body)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    async def attempt(self, body: dict[str, Any]) -> ChatCompletion:
-        start = time.perf_counter()
-        try:
-            completion = parse_completion(await self.client.post(**self.post_args(body)))
-        except _CLIENT_ERRORS as exc:
-            raise self.failed(exc, start) from None
-        return self.answered(completion, start)
+            data = json.loads(content)
+        except ValueError as exc:
+            raise BadResponseError(f"the answer was not a chat completion ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise BadResponseError("the answer was not a chat completion (no list of choices)")
+    return ChatCompletion.model_construct(**data)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -275,90 +161,185 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _translate(exc: Exception, recorder: _Recorder) -> ExtractionError | None:
-    """The `ExtractionError` an exception of a call means, or None if it is not ours."""
-    endpoint, key = recorder.endpoint, recorder.endpoint.api_key
-    max_tokens = recorder.prompt.manifest.settings.max_tokens
-    kind: Literal[
-        "truncated", "invalid_output", "empty_response", "bad_response", "transient", "http_error"
-    ]
-    if isinstance(exc, IncompleteOutputException):
-        recorder.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
-        kind, detail = "truncated", f"the output was cut off at max_tokens={max_tokens}"
-    elif isinstance(exc, InstructorRetryException):
-        failed = getattr(exc, "failed_attempts", None) or []
-        cause = getattr(failed[-1], "exception", None) if failed else None
-        why = _first_line(cause) if isinstance(cause, BaseException) else _first_line(exc)
-        kind = "invalid_output"
-        detail = f"the output stayed invalid after {recorder.policy.reasks} re-asks: {why}"
-    elif isinstance(exc, ValidationError | JSONDecodeError):
-        kind, detail = "invalid_output", _first_line(exc)
-    elif isinstance(exc, EmptyResponseError):
-        kind, detail = "empty_response", "the server kept answering with no choices"
-    elif isinstance(exc, BadResponseError):
-        kind, detail = "bad_response", str(exc)
-    elif isinstance(exc, openai.APIStatusError):
-        kind = "transient" if exc.status_code >= 429 or exc.status_code == 408 else "http_error"
-        detail = f"HTTP {exc.status_code} from {endpoint.label}: {exc.message}"
-    elif isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
-        kind, detail = "transient", f"{type(exc).__name__} talking to {endpoint.label}"
-    else:
-        return None
-    n = len(recorder.attempts)
-    tokens = sum(a.usage.total_tokens for a in recorder.attempts)
-    message = (
-        f"extraction failed ({kind}) after {n} request{'s' if n != 1 else ''}, "
-        f"{tokens} tokens: {detail}"
-    )
-    return ExtractionError(redact(message, key), kind=kind, attempts=recorder.attempts)
+BeforeRequest = Callable[[int], Awaitable[None]]
+"""Awaited before every request with its estimated tokens (prompt, schema and answer budget):
+a batch's rate limiter."""
 
 
-def _reraise(exc: Exception, recorder: _Recorder) -> NoReturn:
-    """Raise the `ExtractionError` that `exc` means, or `exc` itself when it is not ours."""
-    error = _translate(exc, recorder)
-    if error is None:
-        raise exc
-    raise error from None
+class _Call:
+    """One extraction's requests: each is sent, retried when transient, and recorded."""
+
+    def __init__(
+        self,
+        client: openai.OpenAI | openai.AsyncOpenAI,
+        endpoint: Endpoint,
+        prompt: Prompt,
+        policy: RetryPolicy,
+        before_request: BeforeRequest | None,
+    ) -> None:
+        self.client = client
+        self.endpoint = endpoint
+        self.prompt = prompt
+        self.policy = policy
+        self.before_request = before_request
+        self.attempts: list[Attempt] = []
+
+    async def create(self, **kwargs: Any) -> ChatCompletion:
+        """What instructor calls with the request it built: shaped, sent, retried."""
+        settings = self.prompt.manifest.settings
+        body = shape_request(
+            kwargs,
+            self.endpoint.style,
+            max_items=settings.max_items,
+            max_string=settings.max_string,
+        )
+        sent = {k: v for k, v in body.items() if k != "max_tokens"}
+        tokens = estimate_tokens(json.dumps(sent, ensure_ascii=False)) + settings.max_tokens
+        async for attempt in self.policy.transient():
+            with attempt:
+                return await self.attempt(body, tokens)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    async def attempt(self, body: dict[str, Any], tokens: int) -> ChatCompletion:
+        if self.before_request is not None:
+            await self.before_request(tokens)
+        start = time.perf_counter()
+        try:
+            if isinstance(self.client, openai.AsyncOpenAI):
+                raw = await self.client.chat.completions.with_raw_response.create(**body)
+            else:
+                create = self.client.chat.completions.with_raw_response.create
+                raw = await asyncio.to_thread(functools.partial(create, **body))
+            completion = parse_completion(raw.content)
+        except (openai.APIError, BadResponseError) as exc:
+            raise self.failed(exc, start) from None
+        return self.answered(completion, start)
+
+    def record(self, outcome: AttemptOutcome, start: float, **fields: Any) -> None:
+        latency = time.perf_counter() - start
+        number = len(self.attempts) + 1
+        self.attempts.append(Attempt(number=number, outcome=outcome, latency_s=latency, **fields))
+
+    def failed(self, exc: Exception, start: float) -> Exception:
+        """Record a request that raised; return the exception to raise for it."""
+        outcome: AttemptOutcome = classify(exc) or "bad_response"
+        if isinstance(exc, openai.APIStatusError):
+            key = self.endpoint.api_key
+            error = redact(f"HTTP {exc.status_code}: {exc.message}", key)
+            # servers echo keys in error bodies; what we raise (and others log) carries none
+            exc = type(exc)(redact(exc.message, key), response=exc.response, body=None)
+        elif isinstance(exc, openai.APIError) and outcome == "transient":
+            error = type(exc).__name__
+        else:
+            error = str(exc)
+            exc = exc if isinstance(exc, BadResponseError) else BadResponseError(error)
+        self.record(outcome, start, error=error)
+        return exc
+
+    def answered(self, completion: ChatCompletion, start: float) -> ChatCompletion:
+        """Record a response; raise `EmptyResponseError` when it has no choices."""
+        if not completion.choices:
+            message = "the response has no choices"
+            self.record("empty_response", start, usage=_usage(completion), error=message)
+            raise EmptyResponseError(message)
+        finish = completion.choices[0].finish_reason
+        raw = _raw_text(completion)
+        self.record("ok", start, usage=_usage(completion), raw=raw, finish_reason=finish)
+        return completion
+
+    def mark_last(self, outcome: AttemptOutcome, error: str) -> None:
+        """The last answer turned out unusable: say so in its attempt."""
+        if self.attempts and self.attempts[-1].outcome == "ok":
+            last = self.attempts[-1]
+            self.attempts[-1] = last.model_copy(update={"outcome": outcome, "error": error})
+
+    def hooks(self) -> instructor.hooks.Hooks:
+        hooks = instructor.hooks.Hooks()
+        key = self.endpoint.api_key
+        hooks.on(
+            "parse:error", lambda e: self.mark_last("invalid_output", redact(_first_line(e), key))
+        )
+        return hooks
+
+    def error(self, exc: Exception) -> ExtractionError | None:
+        """The `ExtractionError` an exception of the call means, or None if it is not ours."""
+        max_tokens = self.prompt.manifest.settings.max_tokens
+        kind: str
+        if isinstance(exc, IncompleteOutputException):
+            self.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
+            kind, detail = "truncated", f"the output was cut off at max_tokens={max_tokens}"
+        elif isinstance(exc, InstructorRetryException):
+            failed = getattr(exc, "failed_attempts", None) or []
+            cause = getattr(failed[-1], "exception", None) if failed else None
+            why = _first_line(cause) if isinstance(cause, BaseException) else _first_line(exc)
+            kind = "invalid_output"
+            detail = f"the output stayed invalid after {self.policy.reasks} re-asks: {why}"
+        elif isinstance(exc, ValidationError | JSONDecodeError):
+            kind, detail = "invalid_output", _first_line(exc)
+        elif (failure := classify(exc)) is None:
+            return None
+        else:
+            kind = failure
+            if isinstance(exc, openai.APIStatusError):
+                detail = f"HTTP {exc.status_code} from {self.endpoint.label}: {exc.message}"
+            elif isinstance(exc, openai.APIError):
+                detail = f"{type(exc).__name__} talking to {self.endpoint.label}"
+            elif failure == "empty_response":
+                detail = "the server kept answering with no choices"
+            else:
+                detail = str(exc)
+        n = len(self.attempts)
+        tokens = total_usage(self.attempts).total_tokens
+        message = (
+            f"extraction failed ({kind}) after {n} request{'s' if n != 1 else ''}, "
+            f"{tokens} tokens: {detail}"
+        )
+        return ExtractionError(
+            redact(message, self.endpoint.api_key), kind=kind, attempts=self.attempts
+        )
 
 
-def call_model(
+def _plain(record: ArticleRecord) -> ArticleRecord:
+    """The record as a plain `ArticleRecord` (not the subclass instructor validates with)."""
+    if type(record) is ArticleRecord:
+        return record
+    return ArticleRecord.model_construct(_fields_set=record.model_fields_set, **dict(record))
+
+
+async def call_model(
     messages: list[dict[str, str]],
     *,
-    client: openai.OpenAI,
+    client: openai.OpenAI | openai.AsyncOpenAI,
     endpoint: Endpoint,
     prompt: Prompt,
     policy: RetryPolicy,
+    before_request: BeforeRequest | None = None,
 ) -> tuple[ArticleRecord, list[Attempt]]:
     """Ask the model for an `ArticleRecord`; return it with every attempt made.
 
-    Raises `ExtractionError` when retries run out or the server refuses the request.
+    A sync client's requests run in a worker thread. Raises `ExtractionError` when retries run
+    out or the server refuses the request.
     """
-    create = _SyncCreate(client, endpoint, prompt, policy)
+    call = _Call(client, endpoint, prompt, policy, before_request)
+    create = instructor.patch(create=call.create, mode=instructor_mode(endpoint.style))
+    settings = prompt.manifest.settings
     try:
-        with released(policy.reask()) as reasks:
-            record: ArticleRecord = retry_sync(
-                func=create, max_retries=reasks, **create.instructor_args(messages)
-            )
+        record: ArticleRecord = await create(
+            response_model=ArticleRecord,
+            max_retries=policy.reask(),
+            hooks=call.hooks(),
+            model=endpoint.model,
+            messages=messages,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+        )
     except Exception as exc:
-        _reraise(exc, create)
-    return _plain(record), create.attempts
+        _raise(exc, call)
+    return _plain(record), call.attempts
 
 
-async def acall_model(
-    messages: list[dict[str, str]],
-    *,
-    client: openai.AsyncOpenAI,
-    endpoint: Endpoint,
-    prompt: Prompt,
-    policy: RetryPolicy,
-) -> tuple[ArticleRecord, list[Attempt]]:
-    """The async twin of `call_model`."""
-    create = _AsyncCreate(client, endpoint, prompt, policy)
-    try:
-        with released(policy.reask_async()) as reasks:
-            record: ArticleRecord = await retry_async(
-                func=create, max_retries=reasks, **create.instructor_args(messages)
-            )
-    except Exception as exc:
-        _reraise(exc, create)
-    return _plain(record), create.attempts
+def _raise(exc: Exception, call: _Call) -> NoReturn:
+    error = call.error(exc)
+    if error is None:
+        raise exc
+    raise error from None

@@ -2,7 +2,8 @@
 
 A version folder holds `manifest.json` (id, date, description, parent, generation settings),
 `system.md` and `user.md`; `user.md` contains `{article}` where the article text goes. A
-version's content hash covers all three files, so a recorded version can be pinned.
+version's content hash covers all three files, so a recorded version can be pinned. Text that
+cannot fit the model's context is refused here, before any token is spent.
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
 
-__all__ = ["Prompt", "PromptManifest", "list_prompts", "load_prompt", "prompts_dir"]
+__all__ = [
+    "Prompt",
+    "PromptManifest",
+    "check_fits",
+    "estimate_tokens",
+    "list_prompts",
+    "load_prompt",
+    "prompts_dir",
+]
 
 _FILES = ("manifest.json", "system.md", "user.md")
 
@@ -141,3 +151,24 @@ def load_prompt(version: str | None = None, root: Path | None = None) -> Prompt:
         raise InputError(
             f"unknown prompt version {version!r}; known: {', '.join(versions)}"
         ) from None
+
+
+def estimate_tokens(text: str) -> int:
+    """An upper-leaning estimate of a text's token count: 1 per 4 ASCII chars, 1 per other char.
+
+    CJK text runs about one token per character; English about four characters per token.
+    """
+    ascii_chars = len(text) if text.isascii() else len(text.encode("ascii", "ignore"))
+    return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)
+
+
+def check_fits(messages: list[dict[str, str]], max_tokens: int, endpoint: Endpoint) -> None:
+    """Raise `InputError` when the prompt plus the output budget exceeds the model's context."""
+    if endpoint.context_tokens is None:
+        return
+    needed = sum(estimate_tokens(m["content"]) + 4 for m in messages)
+    if needed + max_tokens > endpoint.context_tokens:
+        raise InputError(
+            f"article too long: about {needed} prompt tokens plus {max_tokens} for the answer "
+            f"exceed the model's context of {endpoint.context_tokens} tokens; split the article"
+        )

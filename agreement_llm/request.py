@@ -4,23 +4,13 @@ record's JSON schema is shaped for the server (limits, `json_object` with `schem
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
 from typing import Any
 
 import instructor
-from instructor.processing.response import handle_response_model
-from pydantic import BaseModel
 
 from agreement_llm.config import OutputStyle
-from agreement_llm.wire import Kept, encode_json
 
-__all__ = [
-    "instructor_mode",
-    "instructor_request",
-    "limit_schema",
-    "shape_request",
-    "shared_parts",
-]
+__all__ = ["instructor_mode", "limit_schema", "shape_request"]
 
 _MODES: dict[OutputStyle, instructor.Mode] = {
     OutputStyle.tools: instructor.Mode.TOOLS,
@@ -34,72 +24,6 @@ _MODES: dict[OutputStyle, instructor.Mode] = {
 def instructor_mode(style: OutputStyle) -> instructor.Mode:
     """The instructor mode that produces (before shaping) the request of `style`."""
     return _MODES[style]
-
-
-# Modes whose additions to a request (response_format, tools) do not depend on its messages.
-_FIXED_MODES = frozenset({instructor.Mode.TOOLS, instructor.Mode.JSON_SCHEMA})
-
-
-def instructor_request(
-    response_model: type[BaseModel],
-    kwargs: dict[str, Any],
-    style: OutputStyle,
-    *,
-    max_items: int | None = None,
-    max_string: int | None = None,
-) -> dict[str, Any]:
-    """The request body for `style`: `kwargs` with what instructor adds for its mode (the
-    schema as a response format or tool, shaped for the server by `shape_request`; or, for
-    modes that write it into the prompt, the format instructions in the messages)."""
-    mode = instructor_mode(style)
-    if mode in _FIXED_MODES:
-        return {**kwargs, **_fixed_additions(response_model, style, max_items, max_string)}
-    prepared: dict[str, Any] = handle_response_model(response_model, mode, **kwargs)[1]
-    return prepared
-
-
-@lru_cache(maxsize=16)
-def _fixed_additions(
-    response_model: type[BaseModel],
-    style: OutputStyle,
-    max_items: int | None,
-    max_string: int | None,
-) -> dict[str, Any]:
-    """What instructor adds to every request of a fixed mode, shaped, prepared once.
-
-    Instructor prepares each request anew, and for these modes that cost more CPU than the rest
-    of an extraction (it also renders, and drops, an indented copy of the schema). The result
-    is shared: it goes into request bodies, which nothing changes.
-    """
-    mode = instructor_mode(style)
-    prepared: dict[str, Any] = handle_response_model(response_model, mode, messages=[])[1]
-    del prepared["messages"]
-    return shape_request(prepared, style, max_items=max_items, max_string=max_string)
-
-
-def shared_parts(
-    response_model: type[BaseModel],
-    style: OutputStyle,
-    *,
-    max_items: int | None = None,
-    max_string: int | None = None,
-) -> Kept:
-    """The parts that every request body of `style` shares, each with its JSON, for
-    `wire.encode_body` (none for the modes that write the schema into the messages)."""
-    if instructor_mode(style) not in _FIXED_MODES:
-        return {}
-    return _encoded_additions(response_model, style, max_items, max_string)
-
-
-@lru_cache(maxsize=16)
-def _encoded_additions(
-    response_model: type[BaseModel],
-    style: OutputStyle,
-    max_items: int | None,
-    max_string: int | None,
-) -> Kept:
-    additions = _fixed_additions(response_model, style, max_items, max_string)
-    return {key: (value, encode_json(value)) for key, value in additions.items()}
 
 
 def limit_schema(

@@ -5,23 +5,38 @@ either the extraction (record, usage, grounding) or the error. Running again ove
 file skips articles already done with the same prompt version and model, and retries the
 failed ones; the file is rewritten once at the start so that every article appears once (the
 failures of articles the run does not include stay as they were).
+
+The cache (`ResultCache`) keeps extractions on disk by text, prompt version, model and schema,
+so the same text is never paid for twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Collection
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agreement_llm.errors import ExtractionError, InputError
+from agreement_llm.articles import Article
+from agreement_llm.errors import InputError
 from agreement_llm.extract import Extraction
-from agreement_llm.usage import Attempt
+from agreement_llm.llm import Attempt, ExtractionError
+from agreement_llm.models import ArticleRecord
 
-__all__ = ["ErrorInfo", "ResultRow", "ResultStore", "read_results"]
+__all__ = [
+    "ErrorInfo",
+    "ResultCache",
+    "ResultRow",
+    "ResultStore",
+    "default_cache_dir",
+    "read_results",
+]
 
 
 class ErrorInfo(BaseModel):
@@ -44,6 +59,8 @@ class ResultRow(BaseModel):
     prompt_version: str
     model: str
     status: Literal["ok", "error"]
+    source: str | None = None
+    title: str | None = None
     extraction: Extraction | None = None
     error: ErrorInfo | None = None
     cached: bool = False
@@ -55,10 +72,14 @@ class ResultRow(BaseModel):
         return (self.article_id, self.text_sha256, self.prompt_version, self.model)
 
     @classmethod
-    def success(cls, article_id: str, extraction: Extraction, *, cached: bool = False) -> ResultRow:
+    def success(
+        cls, article: Article, extraction: Extraction, *, cached: bool = False
+    ) -> ResultRow:
         """The row of an article that was extracted."""
         return cls(
-            article_id=article_id,
+            article_id=article.article_id,
+            source=article.source,
+            title=article.title,
             text_sha256=extraction.text_sha256,
             prompt_version=extraction.prompt_version,
             model=extraction.model,
@@ -69,7 +90,7 @@ class ResultRow(BaseModel):
 
     @classmethod
     def failure(
-        cls, article_id: str, text_sha: str, prompt: str, model: str, exc: Exception
+        cls, article: Article, text_sha: str, prompt: str, model: str, exc: Exception
     ) -> ResultRow:
         """The row of an article whose extraction failed."""
         if isinstance(exc, ExtractionError):
@@ -79,7 +100,9 @@ class ResultRow(BaseModel):
         else:
             info = ErrorInfo(kind="internal", message=f"{type(exc).__name__}: {exc}")
         return cls(
-            article_id=article_id,
+            article_id=article.article_id,
+            source=article.source,
+            title=article.title,
             text_sha256=text_sha,
             prompt_version=prompt,
             model=model,
@@ -141,8 +164,56 @@ class ResultStore:
             os.close(fd)
 
 
-def read_results(path: Path) -> list[ResultRow]:
+def read_results(path: str | Path) -> list[ResultRow]:
     """The rows of a results file (last one per key), for analysis."""
+    path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such results file")
     return list(ResultStore(path).load().values())
+
+
+@cache
+def schema_sha256() -> str:
+    """The hash of the record's JSON schema: a schema change invalidates the cache."""
+    schema = json.dumps(ArticleRecord.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(schema.encode()).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """`$AGREEMENT_LLM_CACHE_DIR`, else `$XDG_CACHE_HOME/agreement-llm`, else ~/.cache/..."""
+    explicit = os.environ.get("AGREEMENT_LLM_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "agreement-llm"
+
+
+class ResultCache:
+    """Extractions on disk, one JSON file per key."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_cache_dir()
+
+    def key(self, text_sha: str, prompt: str, prompt_sha: str, model: str) -> str:
+        """The cache key of one (text, prompt version, model, schema)."""
+        raw = "|".join((text_sha, prompt, prompt_sha, model, schema_sha256()))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Extraction | None:
+        """The cached extraction, or None (also for an unreadable entry)."""
+        path = self._path(key)
+        try:
+            return Extraction.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError):
+            return None
+
+    def put(self, key: str, extraction: Extraction) -> None:
+        """Store an extraction (written to a temporary file, then renamed)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(extraction.model_dump_json(), encoding="utf-8")
+        os.replace(tmp, path)

@@ -1,30 +1,33 @@
-"""The retry policy: transient HTTP failures are retried with backoff; invalid output is
-re-asked; the two are bounded separately."""
+"""The retry policy and the one place that says what a failed request was: transient failures
+(retried with backoff), final ones, and invalid output (re-asked); the two are bounded apart."""
 
 from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from json import JSONDecodeError
-from typing import Any, TypeVar
+from typing import Any, Literal
 
 import openai
 from instructor.core.exceptions import ValidationError as InstructorValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (
     AsyncRetrying,
-    BaseRetrying,
     RetryCallState,
-    Retrying,
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
-__all__ = ["EmptyResponseError", "RetryPolicy", "is_transient", "released"]
+__all__ = [
+    "BadResponseError",
+    "EmptyResponseError",
+    "RetryPolicy",
+    "classify",
+    "is_transient",
+    "retry_after_seconds",
+]
 
 
 class EmptyResponseError(Exception):
@@ -33,6 +36,35 @@ class EmptyResponseError(Exception):
 
 class BadResponseError(Exception):
     """The server's answer was not a chat completion at all (not JSON, say)."""
+
+
+Failure = Literal["transient", "http_error", "empty_response", "bad_response"]
+RETRIED: frozenset[Failure] = frozenset({"transient", "empty_response", "bad_response"})
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """What a failed request was (None: not a failed request).
+
+    `transient` (408, 429, 5xx, timeouts, lost connections), `empty_response` (no choices) and
+    `bad_response` (not a chat completion) are retried; `http_error` (any other status) is
+    final. This is the only place that decides it: the retries, the attempt log and the error
+    raised all ask here.
+    """
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        return "transient" if code in (408, 429) or code >= 500 else "http_error"
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+        return "transient"
+    if isinstance(exc, EmptyResponseError):
+        return "empty_response"
+    if isinstance(exc, BadResponseError):
+        return "bad_response"
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures worth sending again as they are."""
+    return classify(exc) in RETRIED
 
 
 class RetryPolicy(BaseModel):
@@ -53,7 +85,7 @@ class RetryPolicy(BaseModel):
     jitter: float = Field(default=1.0, ge=0)
     max_retry_after: float = Field(default=120.0, ge=0)
 
-    def transient(self) -> Retrying:
+    def transient(self) -> AsyncRetrying:
         """The tenacity policy for one request's transient failures."""
         backoff = wait_exponential_jitter(
             multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
@@ -66,39 +98,22 @@ class RetryPolicy(BaseModel):
                 return min(after, self.max_retry_after)
             return float(backoff(state))
 
-        return Retrying(
-            retry=_TRANSIENT,
+        return AsyncRetrying(
+            retry=retry_if_exception(is_transient),
             wait=wait,
             stop=stop_after_attempt(self.transient_attempts),
             reraise=True,
         )
 
-    def transient_async(self) -> AsyncRetrying:
-        """The async twin of `transient`."""
-        sync = self.transient()
-        return AsyncRetrying(retry=sync.retry, wait=sync.wait, stop=sync.stop, reraise=True)
-
-    def reask(self) -> Retrying:
+    def reask(self) -> AsyncRetrying:
         """The tenacity policy instructor follows to re-ask invalid output."""
-        return Retrying(
-            retry=_INVALID_OUTPUT,
+        return AsyncRetrying(
+            retry=retry_if_exception_type(
+                (ValidationError, JSONDecodeError, InstructorValidationError)
+            ),
             stop=stop_after_attempt(self.reasks + 1),
             reraise=False,
         )
-
-    def reask_async(self) -> AsyncRetrying:
-        """The async twin of `reask`."""
-        sync = self.reask()
-        return AsyncRetrying(retry=sync.retry, stop=sync.stop, reraise=False)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying as they are: 429, 5xx, timeouts, lost connections."""
-    if isinstance(exc, openai.RateLimitError | openai.APITimeoutError | openai.APIConnectionError):
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code >= 500 or exc.status_code == 408
-    return isinstance(exc, EmptyResponseError | BadResponseError)
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
@@ -117,29 +132,3 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, parsed.timestamp() - time.time())
-
-
-# One of each, not one per call: tenacity's exception-type predicate refers to itself (a
-# reference cycle for the garbage collector to find).
-_TRANSIENT = retry_if_exception(is_transient)
-_INVALID_OUTPUT = retry_if_exception_type(
-    (ValidationError, JSONDecodeError, InstructorValidationError)
-)
-
-RetryingT = TypeVar("RetryingT", bound=BaseRetrying)
-
-
-@contextmanager
-def released(retrying: RetryingT) -> Iterator[RetryingT]:
-    """`retrying` for one call; the state it kept of the call is dropped when the block ends.
-
-    tenacity keeps a call's state on the retrying object, and that state refers back to it: a
-    reference cycle per call that only Python's cyclic garbage collector frees. With many
-    requests in flight those cycles were half of what set off collections, and a full
-    collection stops every request (benchmarks/throughput.py).
-    """
-    try:
-        yield retrying
-    finally:
-        retrying.iter_state.reset()
-        vars(retrying).pop("_retry_state", None)  # set by iterating; absent after a call

@@ -19,7 +19,7 @@ from agreement_llm import ExtractionError, RetryPolicy, extract_with_details  # 
 from agreement_llm.articles import Article  # noqa: E402
 from agreement_llm.batch import BatchOptions, extract_many  # noqa: E402
 from agreement_llm.config import Endpoint  # noqa: E402
-from agreement_llm.fakeserver import (  # noqa: E402
+from tests.fakeserver import (  # noqa: E402
     FAULTS,
     FakeServer,
     fake_endpoint,

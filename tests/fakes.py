@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import openai
 
-from agreement_llm.fakeserver import chat_completion
+from tests.fakeserver import chat_completion
 
 Reply = Callable[[httpx.Request], httpx.Response] | httpx.Response
 

@@ -13,11 +13,11 @@ import pytest
 from agreement_llm import InputError, extract_with_details
 from agreement_llm.articles import read_article, read_articles
 from agreement_llm.config import local_endpoint
-from agreement_llm.evaluation.runner import run_article
-from agreement_llm.fakeserver import fake_endpoint
+from agreement_llm.evaluation.suite import run_article
 from agreement_llm.grounding import Match
 from agreement_llm.htmltext import html_to_text
 from tests.fakes import Script, completion
+from tests.fakeserver import fake_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT = fake_endpoint("http://127.0.0.1:1/v1", api_key="k").with_model("m")

@@ -4,9 +4,7 @@ tokens, frames are tidy. The server is a scripted transport (synthetic answers).
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
-import re
 import time
 from pathlib import Path
 
@@ -15,17 +13,21 @@ import openai
 import pytest
 
 from agreement_llm.articles import Article
-from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extract_many
-from agreement_llm.cache import ResultCache
+from agreement_llm.batch import (
+    BatchOptions,
+    BatchResult,
+    RateLimiter,
+    aextract_many,
+    extract_many,
+)
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
-from agreement_llm.extract import Answer, Extraction
-from agreement_llm.fakeserver import FakeServer, Script, fake_endpoint, faulty, healthy
 from agreement_llm.frames import to_frames
-from agreement_llm.ratelimit import _Bucket
-from agreement_llm.results import ResultRow, ResultStore, read_results
+from agreement_llm.prompts import estimate_tokens, load_prompt
+from agreement_llm.results import ResultCache, ResultRow, ResultStore, read_results
 from agreement_llm.retry import RetryPolicy
 from tests.fakes import VALID, completion
+from tests.fakeserver import FakeServer, Script, fake_endpoint, faulty, healthy
 
 ENDPOINT = fake_endpoint("http://127.0.0.1:1/v1", api_key="sk-test-FAKEKEY0123456789").with_model(
     "test-model"
@@ -205,66 +207,6 @@ def test_extract_many_sync_and_plain_strings(
     assert len(result.rows[0].article_id) == 16
 
 
-def test_slots_send_their_first_requests_a_stagger_apart() -> None:
-    server = Server()
-    called = time.perf_counter()  # before the batch's own start: slot k waits k x 50 ms from it
-    asyncio.run(_run(server, _articles(6), cache=False, stagger=0.05))
-    asked = {
-        next(n for n in range(6) if f"Article {n}:" in user): at
-        for user, at in zip(server.seen, server.at, strict=True)
-    }
-    first = [asked[i] for i in range(3)]  # slot i takes article i first
-    assert first[1] >= called + 0.05
-    assert first[2] >= called + 0.10
-    assert first[0] < first[1] - 0.02  # the first slot does not wait
-    assert len(server.seen) == 6
-
-
-def test_articles_answered_from_the_cache_do_not_wait_for_the_stagger(tmp_path: Path) -> None:
-    server, cache = Server(), ResultCache(tmp_path / "cache")
-    asyncio.run(_run(server, _articles(3), cache=cache, stagger=0.0))
-    began = time.perf_counter()
-    result = asyncio.run(_run(server, _articles(3), cache=cache, stagger=5.0))
-    assert time.perf_counter() - began < 2.5  # slots 1 and 2 would wait 5 and 10 s to ask
-    assert [r.cached for r in result.rows] == [True, True, True]
-    assert len(server.seen) == 3
-
-
-@pytest.mark.parametrize("stagger", [-0.1, float("nan"), float("inf")])
-def test_a_stagger_that_is_not_a_finite_number_of_seconds_is_refused(stagger: float) -> None:
-    with pytest.raises(InputError, match="stagger must be 0 or more seconds"):
-        asyncio.run(_run(Server(), _articles(1), stagger=stagger))
-
-
-def test_an_answer_is_finished_after_the_next_request_has_gone_out(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    events: list[str] = []
-
-    class Logged(Server):
-        def __call__(self, request: httpx.Request) -> httpx.Response:
-            user = json.loads(request.content)["messages"][-1]["content"]
-            events.append("ask " + re.findall(r"Article \d", user)[-1])
-            return super().__call__(request)
-
-    finish = Answer.finish
-
-    def finishing(self: Answer, *args: object, **kw: object) -> Extraction:
-        events.append(f"finish {self.job.text[:9]}")
-        return finish(self, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Answer, "finish", finishing)
-    options = BatchOptions(concurrency=1, retry=FAST, cache=False)
-    result = asyncio.run(
-        aextract_many(
-            _articles(3), prompt="v1", endpoint=ENDPOINT, client=Logged().client(), options=options
-        )
-    )
-    assert [r.status for r in result.rows] == ["ok"] * 3
-    assert events.index("ask Article 1") < events.index("finish Article 0")
-    assert events.index("ask Article 2") < events.index("finish Article 1")
-
-
 def test_a_failure_that_stops_the_batch_still_writes_the_answers_already_in(
     tmp_path: Path,
 ) -> None:
@@ -356,15 +298,72 @@ def test_frames_are_tidy_and_join_by_ids(tmp_path: Path) -> None:
     assert csv[1].read_text().splitlines()[0].startswith("agreement_id,article_id,party_index")
 
 
-def test_token_bucket_waits_for_what_the_minute_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_request_budget_waits_for_what_the_minute_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     now = [1000.0]
-    monkeypatch.setattr("agreement_llm.ratelimit.time.monotonic", lambda: now[0])
-    bucket = _Bucket(per_minute=120)  # 2 per second, bursts of 120
-    assert bucket.wait_for(120) == 0.0
-    bucket.take(120)
-    assert bucket.wait_for(1) == pytest.approx(0.5)
-    now[0] += 0.5
-    assert bucket.wait_for(1) == pytest.approx(0.0)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("agreement_llm.batch.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("agreement_llm.batch.asyncio.sleep", sleep)
+    limiter = RateLimiter(requests_per_minute=120)  # 2 per second, bursts of 120
+
+    async def take(n: int) -> None:
+        for _ in range(n):
+            await limiter.acquire(10)
+
+    asyncio.run(take(120))
+    assert slept == []
+    asyncio.run(take(1))
+    assert slept == [pytest.approx(0.5)]
+
+
+class Budget(RateLimiter):
+    """A rate limiter that keeps what it was asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(requests_per_minute=10**6, tokens_per_minute=10**9)
+        self.asked: list[int] = []
+
+    async def acquire(self, tokens: int) -> None:
+        self.asked.append(tokens)
+        await super().acquire(tokens)
+
+
+def test_the_rate_limiter_counts_every_request_and_the_prompt_overhead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    budget = Budget()
+    monkeypatch.setattr("agreement_llm.batch.RateLimiter", lambda *a: budget)
+    bad = json.dumps({"published_on": None, "agreements": [{"kind": "nonsense"}]})
+    replies = iter(
+        [httpx.Response(503, json={"error": "busy"}), completion(bad), completion(VALID)]
+    )
+    transport = httpx.MockTransport(lambda request: next(replies))
+    client = openai.AsyncOpenAI(
+        api_key="sk-test-FAKEKEY0123456789",
+        base_url="http://127.0.0.1:1/v1",
+        max_retries=0,
+        http_client=httpx.AsyncClient(transport=transport),
+    )
+    policy = RetryPolicy(transient_attempts=2, reasks=1, initial_wait=0.0, jitter=0.0)
+    options = BatchOptions(cache=False, retry=policy, requests_per_minute=10**6)
+    text = "A and B signed an MoU."
+    result = asyncio.run(
+        aextract_many([text], prompt="v1", endpoint=ENDPOINT, client=client, options=options)
+    )
+    assert [r.status for r in result.rows] == ["ok"]
+    # a transient failure, its retry and the re-ask: three requests, three counted
+    assert len(budget.asked) == 3
+    # each counts the system prompt and the schema, not only the article and the answer budget
+    prompt = load_prompt("v1")
+    article_only = estimate_tokens(text) + prompt.manifest.settings.max_tokens
+    assert min(budget.asked) > article_only + estimate_tokens(prompt.system)
+    assert budget.asked[2] > budget.asked[0]  # the re-ask carries the failed answer
 
 
 def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: Path) -> None:
@@ -382,12 +381,11 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
         try:
             with pytest.raises(KeyboardInterrupt):
                 extract_many(texts, prompt="v1", endpoint=endpoint, options=options)
-            at_raise.append((out.read_text(), gc.get_threshold()))
+            at_raise.append(out.read_text())
         finally:
             timer.cancel()
 
-    collector_setting = gc.get_threshold()
-    at_raise: list[tuple[str, tuple[int, int, int]]] = []
+    at_raise: list[str] = []
     with FakeServer(healthy(delay=0.02)) as server:
         endpoint = fake_endpoint(server.base_url)
         loop = asyncio.new_event_loop()  # run_until_complete leaves SIGINT to Python, as IPython
@@ -398,15 +396,13 @@ def test_interrupting_a_batch_started_inside_a_running_loop_stops_it(tmp_path: P
         finally:
             signal.signal(signal.SIGINT, previous)
             loop.close()
-        batch = [t for t in threading.enumerate() if t.name == "agreement-llm batch"]
+        batch = [t for t in threading.enumerate() if t.name == "agreement-llm"]
         assert not [t for t in batch if t.is_alive()]
-        # stopped when the interrupt is raised: its collector setting back, its file final
-        assert at_raise[0][1] == collector_setting
         time.sleep(0.1)  # a request written just before the stop may still be in the socket
         sent = len(server.requests)
         time.sleep(0.3)
         assert len(server.requests) == sent < len(texts)  # nothing more goes out
-    assert out.read_text() == at_raise[0][0]
+    assert out.read_text() == at_raise[0]  # stopped when the interrupt is raised
     ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
     assert 0 < len(ids) < len(texts)
     assert len(ids) == len(set(ids))

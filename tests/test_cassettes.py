@@ -12,9 +12,9 @@ import pytest
 from agreement_llm.articles import read_article
 from agreement_llm.config import LOCAL_MODEL, Endpoint, local_endpoint
 from agreement_llm.errors import InputError
-from agreement_llm.evaluation.runner import MissingCassetteError, run_article
-from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion, fake_endpoint
+from agreement_llm.evaluation.suite import MissingCassetteError, run_article
 from tests.fakes import VALID
+from tests.fakeserver import Behaviour, FakeServer, chat_completion, fake_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"

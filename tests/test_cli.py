@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from agreement_llm.cli import main
-from agreement_llm.fakeserver import Behaviour, FakeServer, chat_completion
+from tests.fakeserver import Behaviour, FakeServer, chat_completion
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -123,7 +123,7 @@ def test_eval_replays_and_fails_under_a_threshold(tmp_path: Path) -> None:
 
 
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
-    from agreement_llm.fakeserver import FakeServer, healthy
+    from tests.fakeserver import FakeServer, healthy
 
     folder = tmp_path / "articles"
     folder.mkdir()

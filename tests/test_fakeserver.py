@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from agreement_llm.fakeserver import Behaviour, FakeServer
+from tests.fakeserver import Behaviour, FakeServer
 
 
 def _post(port: int, body: dict[str, object]) -> socket.socket:

@@ -28,7 +28,7 @@ from agreement_llm.articles import Article
 from agreement_llm.batch import BatchOptions, extract_many
 from agreement_llm.cli import main
 from agreement_llm.config import Endpoint
-from agreement_llm.fakeserver import (
+from tests.fakeserver import (
     FAULTS,
     VALID_RECORD,
     Behaviour,

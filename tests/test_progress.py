@@ -15,7 +15,8 @@ import pytest
 from nbclient import NotebookClient
 from rich.console import Console
 
-from agreement_llm.errors import ExtractionError
+from agreement_llm.articles import Article
+from agreement_llm.llm import ExtractionError
 from agreement_llm.progress import NOTEBOOK_HINT, BatchProgress
 from agreement_llm.results import ResultRow
 from tests.test_batch import Server, _articles, _run
@@ -24,7 +25,7 @@ from tests.test_batch import Server, _articles, _run
 def _row(i: int, fail: bool) -> ResultRow:
     if fail:
         error = ExtractionError("no", kind="http_error", attempts=[])
-        return ResultRow.failure(f"a{i}", "0" * 64, "v1", "m", error)
+        return ResultRow.failure(Article(f"a{i}", "t"), "0" * 64, "v1", "m", error)
     return ResultRow.model_validate(
         {
             "article_id": f"a{i}",
@@ -72,7 +73,7 @@ def test_a_notebook_without_ipywidgets_gets_a_hint_not_a_broken_bar(
 
 _CELL = """
 from agreement_llm.batch import BatchOptions, extract_many
-from agreement_llm.fakeserver import FakeServer, fake_endpoint, healthy
+from tests.fakeserver import FakeServer, fake_endpoint, healthy
 
 with FakeServer(healthy(0.01)) as server:
     endpoint = fake_endpoint(server.base_url)

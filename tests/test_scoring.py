@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agreement_llm.evaluation.figures import compare, figures
+from agreement_llm.evaluation.metrics import compare, figures
 from agreement_llm.evaluation.scoring import FIELDS, score_article
 from agreement_llm.evaluation.similarity import party_similarity, token_f1
 from agreement_llm.models import (

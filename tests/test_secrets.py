@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from agreement_llm import ExtractionError, extract_with_details, resolve_endpoint
 from agreement_llm.cli import main
-from agreement_llm.fakeserver import FAULTS, Behaviour, FakeServer, chat_completion, faulty
+from tests.fakeserver import FAULTS, Behaviour, FakeServer, chat_completion, faulty
 
 KEY = "sk-test-RECOGNISABLE-SECRET-0123456789"
 ROOT = Path(__file__).resolve().parent.parent

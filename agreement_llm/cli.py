@@ -252,7 +252,8 @@ def gold_group() -> None:
 @_gold_paths
 def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     """Check every gold file: valid, explicit, grounded in its article. Exit 1 on problems."""
-    from agreement_llm.evaluation.gold import check_gold_dir, gold_stats, load_gold
+    with user_errors():
+        from agreement_llm.evaluation.gold import check_gold_dir, gold_stats, load_gold
 
     files, problems = check_gold_dir(gold_dir, articles_dir)
     for problem in problems:
@@ -327,8 +328,9 @@ def eval_cmd(
     """Score prompt versions against the gold set, replaying recorded cassettes (offline)."""
     from rich.console import Console
 
-    from agreement_llm.evaluation.report import print_eval
-    from agreement_llm.evaluation.suite import RunResult, run_eval
+    with user_errors():
+        from agreement_llm.evaluation.report import print_eval
+        from agreement_llm.evaluation.suite import RunResult, run_eval
 
     if more_prompts and not first_prompt:
         raise click.UsageError(

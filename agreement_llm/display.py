@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from agreement_llm.highlight import highlight
+from agreement_llm.grounding import Span
 from agreement_llm.models import ArticleRecord
 
 if TYPE_CHECKING:
     from agreement_llm.extract import Extraction
 
-__all__ = ["extraction_html", "record_html"]
+__all__ = ["highlight"]
 
 _STYLE = """<style>
 .al-wrap{display:flex;gap:1em;align-items:flex-start;font-family:system-ui,sans-serif}
@@ -78,3 +78,36 @@ def extraction_html(extraction: Extraction, text: str | None) -> str:
         return f'{_STYLE}<div class="al-wrap">{right}</div>'
     left = f'<div class="al-text">{highlight(text, extraction.grounding.spans)}</div>'
     return f'{_STYLE}<div class="al-wrap">{left}{right}</div>'
+
+
+def _field(path: str) -> str:
+    last = path.rsplit(".", 1)[-1]
+    return last.split("[", 1)[0]
+
+
+def highlight(text: str, spans: list[Span], css_class: str = "g") -> str:
+    """The article as escaped HTML, each located span in a `<mark>` titled with its field.
+
+    Overlapping spans keep the earlier (then longer) one; spans not found are not marked.
+    """
+    placed = sorted(
+        (s for s in spans if s.start is not None and s.end is not None),
+        key=lambda s: (s.start or 0, -(s.end or 0)),
+    )
+    out: list[str] = []
+    pos = 0
+    for span in placed:
+        assert span.start is not None
+        assert span.end is not None
+        if span.start < pos:
+            continue
+        out.append(html.escape(text[pos : span.start]))
+        field = _field(span.path)
+        out.append(
+            f'<mark class="{css_class} f-{html.escape(field)} {span.status.value}" '
+            f'title="{html.escape(span.path)} ({span.status.value})">'
+            f"{html.escape(text[span.start : span.end])}</mark>"
+        )
+        pos = span.end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
+from agreement_llm.articles import looks_like_html
 from agreement_llm.config import (
     Endpoint,
     OutputStyle,
@@ -30,7 +31,6 @@ from agreement_llm.config import (
 from agreement_llm.dates import DateChange, apply_date_rules
 from agreement_llm.errors import InputError
 from agreement_llm.grounding import GroundingReport, ground
-from agreement_llm.htmltext import looks_like_html
 from agreement_llm.llm import Attempt, BeforeRequest, Usage, call_model, total_usage
 from agreement_llm.models import ArticleRecord, PartialDate
 from agreement_llm.prompts import Prompt, check_fits, load_prompt
@@ -101,7 +101,7 @@ def check_text(text: object) -> str:
     if looks_like_html(text):
         raise InputError(
             "article text is an HTML page: pass its text "
-            "(agreement_llm.htmltext.html_to_text, or read the file with read_article)"
+            "(agreement_llm.articles.html_to_text, or read the file with read_article)"
         )
     return text
 

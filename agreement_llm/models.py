@@ -9,11 +9,11 @@ from __future__ import annotations
 import calendar
 import json
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from agreement_llm.codes import is_country_code, is_currency_code
 
 __all__ = [
     "Agreement",
@@ -194,3 +194,23 @@ class ArticleRecord(_Strict):
 
 
 _SCHEMAS: dict[str, str] = {}
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def is_country_code(code: str) -> bool:
+    """True when `code` is an ISO 3166-1 alpha-2 country code."""
+    return code in _countries()
+
+
+def is_currency_code(code: str) -> bool:
+    """True when `code` is an ISO 4217 currency code."""
+    return code in _currencies()

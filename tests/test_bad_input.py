@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from agreement_llm import InputError, extract_with_details
-from agreement_llm.articles import read_article, read_articles
+from agreement_llm.articles import html_to_text, read_article, read_articles
 from agreement_llm.config import local_endpoint
 from agreement_llm.evaluation.suite import run_article
 from agreement_llm.grounding import Match
-from agreement_llm.htmltext import html_to_text
 from tests.fakes import Script, completion
 from tests.fakeserver import fake_endpoint
 

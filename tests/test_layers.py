@@ -21,7 +21,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_schema_imports_no_llm_client() -> None:
-    for name in ("models.py", "codes.py", "textnorm.py", "grounded_fields.py"):
+    for name in ("models.py", "textnorm.py", "grounding.py"):
         imported = _imports(PACKAGE / name)
         assert not {m for m in imported if m.split(".")[0] in ("openai", "instructor", "httpx")}
 

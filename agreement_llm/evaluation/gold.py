@@ -13,8 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agreement_llm.articles import Article, read_article
 from agreement_llm.errors import InputError
 from agreement_llm.evaluation.scoring import count_slots
-from agreement_llm.grounded_fields import grounded_values
-from agreement_llm.grounding import FoldedText, Match, locate
+from agreement_llm.grounding import FoldedText, Match, grounded_values, locate
 from agreement_llm.models import Agreement, ArticleRecord, Money, PartialDate, Party, Person
 
 __all__ = ["GoldFile", "Problem", "check_gold_dir", "gold_stats", "load_gold", "load_gold_dir"]

@@ -10,11 +10,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from agreement_llm.display import highlight
 from agreement_llm.evaluation.metrics import Counts
 from agreement_llm.evaluation.scoring import FIELDS
 from agreement_llm.evaluation.suite import EvalRun, VersionRun
 from agreement_llm.grounding import ground
-from agreement_llm.highlight import highlight
 
 __all__ = ["print_eval", "write_reports"]
 

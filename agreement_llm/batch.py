@@ -55,7 +55,7 @@ Key = tuple[str, str, str, str]
 @dataclass(repr=False)
 class BatchResult:
     """The summary of a run and its rows (in input order). With `out`, the rows are read back
-    from that file when asked for (the batch did not keep them)."""
+    from that file when asked for (the batch did not keep them): as the file is then."""
 
     summary: BatchSummary
     out: Path | None
@@ -70,6 +70,8 @@ class BatchResult:
         """Every article's row, in input order."""
         if self.kept is not None or self.out is None:
             return self.kept or []
+        if not self.out.exists():
+            raise InputError(f"{self.out}: the batch's results file is gone")
         saved = ResultStore(self.out).load()
         return [saved[k] for k in self.keys if k in saved]
 

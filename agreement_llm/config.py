@@ -30,9 +30,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-4o-mini"
-LOCAL_MODEL = "gemma3-270m-q4-k-m"
 LOCAL_PORT = 8765
-LOCAL_CONTEXT = 8192
+LOCAL_CONTEXT = 8192  # the longest gold article (~900 tokens) and any prompt version, with room
 
 
 class ServerKind(StrEnum):
@@ -210,17 +209,23 @@ def resolve_endpoint(
     )
 
 
-def local_endpoint(port: int = LOCAL_PORT, *, timeout: float = 1800.0) -> Endpoint:
-    """The endpoint of the bundled local model served by `agreement-llm serve`."""
+def local_endpoint(
+    port: int = LOCAL_PORT, *, model: str | None = None, timeout: float = 1800.0
+) -> Endpoint:
+    """The endpoint of a local model served by `agreement-llm serve` on 127.0.0.1:`port`
+    (`model` names one of `agreement-llm models`; default: the default local model)."""
+    from agreement_llm.serve import get_local_model
+
+    chosen = get_local_model(model)
     return Endpoint(
-        model=LOCAL_MODEL,
+        model=chosen.name,
         kind=ServerKind.llama_cpp,
         style=OutputStyle.json_object_schema,
         base_url=f"http://127.0.0.1:{port}/v1",
         api_key="local",
         timeout=timeout,
         context_tokens=LOCAL_CONTEXT,
-        system_in_user=True,
+        system_in_user=not chosen.system_role,
     )
 
 

@@ -21,10 +21,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from agreement_llm.config import LOCAL_MODEL
     from agreement_llm.evaluation.suite import recorded_prompts
 
-    versions = recorded_prompts(ROOT / "cassettes", LOCAL_MODEL)
+    versions = recorded_prompts(ROOT / "cassettes", "gemma3-270m-q4-k-m")
     articles = len(list((ROOT / "eval" / "gold").glob("*.json")))
     runs = articles * len(versions)
     times = []

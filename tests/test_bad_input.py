@@ -26,6 +26,8 @@ PAGE = """<!DOCTYPE html><html><head><title>Two firms sign MoU</title>
 <body><nav>Home &gt; News</nav><p>A Corp and B&amp;C City signed a memorandum of
 understanding on May 5.</p><p>They will cooperate in <b>big data</b>.</p></body></html>"""
 
+GEMMA = "gemma3-270m-q4-k-m"  # the model whose cassettes these tests replay
+
 
 def test_an_html_file_is_read_as_its_visible_text(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
@@ -144,12 +146,12 @@ def test_prompt_injection_only_changes_the_record_and_is_flagged() -> None:
 def test_a_malformed_cassette_names_file_and_field(
     tmp_path: Path, content: str, message: str
 ) -> None:
-    folder = tmp_path / local_endpoint().model / "v1"
+    folder = tmp_path / local_endpoint(model=GEMMA).model / "v1"
     folder.mkdir(parents=True)
     (folder / "dev_02.yaml").write_text(content)
     article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
     with pytest.raises(InputError, match=message) as info:
-        run_article(article, "v1", local_endpoint(), tmp_path)
+        run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)
     assert "dev_02.yaml" in str(info.value)
 
 

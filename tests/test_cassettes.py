@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agreement_llm.articles import read_article
-from agreement_llm.config import LOCAL_MODEL, Endpoint, local_endpoint
+from agreement_llm.config import Endpoint, local_endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.evaluation.suite import MissingCassetteError, run_article
 from tests.fakes import VALID
@@ -23,6 +23,8 @@ CREDENTIAL = re.compile(
     r"(?i)(authorization|api-key|x-api-key|openai-organization|cookie)\s*:|bearer\s+\S{8,}|"
     r"sk-[A-Za-z0-9_\-]{16,}"
 )
+
+GEMMA = "gemma3-270m-q4-k-m"  # the model whose cassettes these tests replay
 
 
 def _endpoint(base_url: str) -> Endpoint:
@@ -70,7 +72,7 @@ def test_existing_cassettes_are_never_overwritten(tmp_path: Path) -> None:
 def test_missing_cassette_names_itself() -> None:
     article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
     with pytest.raises(MissingCassetteError, match="--articles dev_02 --record"):
-        run_article(article, "v0", local_endpoint(), CASSETTES)
+        run_article(article, "v0", local_endpoint(model=GEMMA), CASSETTES)
 
 
 def _committed() -> list[Path]:
@@ -90,11 +92,11 @@ def test_seed_articles_replay_with_v1_from_the_real_model(article_id: str) -> No
     """Gemma 3 270M's recorded answers replay offline into a result (a record or a typed
     error), the same every time."""
     article = read_article(ROOT / "eval" / "articles" / f"{article_id}.txt")
-    first = run_article(article, "v1", local_endpoint(), CASSETTES)
-    second = run_article(article, "v1", local_endpoint(), CASSETTES)
+    first = run_article(article, "v1", local_endpoint(model=GEMMA), CASSETTES)
+    second = run_article(article, "v1", local_endpoint(model=GEMMA), CASSETTES)
     assert (first.extraction is None) == (second.extraction is None)
     if first.extraction is not None and second.extraction is not None:
-        assert first.extraction.model == LOCAL_MODEL
+        assert first.extraction.model == GEMMA
         assert first.extraction.attempts[0].raw is not None
         assert first.extraction.record.model_dump() == second.extraction.record.model_dump()
         assert first.extraction.usage.prompt_tokens > 0

@@ -16,11 +16,13 @@ from agreement_llm.evaluation.suite import EvalRun, run_eval
 
 ROOT = Path(__file__).resolve().parent.parent
 
+GEMMA = "gemma3-270m-q4-k-m"  # the model whose cassettes these tests replay
+
 
 @pytest.fixture(scope="module")
 def run() -> EvalRun:
     return run_eval(
-        endpoint=local_endpoint(),
+        endpoint=local_endpoint(model=GEMMA),
         cassettes=ROOT / "cassettes",
         gold_dir=ROOT / "eval" / "gold",
         articles_dir=ROOT / "eval" / "articles",

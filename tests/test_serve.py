@@ -1,5 +1,5 @@
-"""The local server helper: its command line, and readiness checks against a real loopback
-HTTP server (no model needed)."""
+"""The local server helper: readiness checks against a real loopback HTTP server (no model
+needed)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from agreement_llm.config import LOCAL_MODEL
-from agreement_llm.serve import ensure_server, is_ready, server_command
+from agreement_llm.errors import ConfigError
+from agreement_llm.serve import ensure_server, get_local_model, is_ready, served_model
 
 
 class _Models(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        body = b'{"object": "list", "data": []}'
+        body = b'{"object": "list", "data": [{"id": "qwen2.5-coder-1.5b-q4-k-m"}]}'
         self.send_response(200 if self.path == "/v1/models" else 404)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -35,24 +35,16 @@ def models_server() -> Iterator[int]:
     server.server_close()
 
 
-def test_command_serves_the_bundled_model_on_loopback() -> None:
-    cmd = server_command(9999, model="/models/gemma.gguf", threads=2)
-    assert cmd[1:3] == ["-m", "llama_cpp.server"]
-    args = dict(zip(cmd[3::2], cmd[4::2], strict=True))
-    assert args == {
-        "--model": "/models/gemma.gguf",
-        "--model_alias": LOCAL_MODEL,
-        "--chat_format": "gemma",
-        "--host": "127.0.0.1",
-        "--port": "9999",
-        "--n_ctx": "8192",
-        "--n_threads": "2",
-    }
-
-
 def test_readiness(models_server: int) -> None:
     assert is_ready(models_server)
-    assert ensure_server(models_server) is None  # already up: nothing started
+    assert served_model(models_server) == "qwen2.5-coder-1.5b-q4-k-m"
+    # already up with the model asked for: nothing started
+    assert ensure_server(get_local_model("qwen2.5-coder-1.5b-q4-k-m"), models_server) is None
+
+
+def test_a_server_with_another_model_is_refused(models_server: int) -> None:
+    with pytest.raises(ConfigError, match=r"already serves qwen2\.5-coder-1\.5b-q4-k-m, not gemma"):
+        ensure_server(get_local_model("gemma3-270m-q4-k-m"), models_server)
 
 
 def test_nothing_listening_is_not_ready() -> None:

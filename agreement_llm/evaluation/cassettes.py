@@ -8,16 +8,28 @@ offline, free and the same every time.
 from __future__ import annotations
 
 import json
+from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import vcr
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 from vcr.request import Request
 
+from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 from agreement_llm.errors import InputError
 
-__all__ = ["SECRET_HEADERS", "cassette_path", "check_cassette", "make_vcr"]
+__all__ = [
+    "SECRET_HEADERS",
+    "CassetteSet",
+    "cassette_path",
+    "check_cassette",
+    "make_vcr",
+    "read_set",
+    "write_set",
+]
 
 SECRET_HEADERS = (
     "authorization",
@@ -33,6 +45,67 @@ SECRET_HEADERS = (
 def cassette_path(root: Path, model: str, prompt: str, article_id: str) -> Path:
     """Where the cassette of one (model, prompt version, article) lives."""
     return root / model / prompt / f"{article_id}.yaml"
+
+
+class CassetteSet(BaseModel):
+    """What one (model, prompt version) folder of cassettes was recorded with: enough to send
+    the same requests again when it is replayed (`set.json` in the folder)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    server: ServerKind
+    style: OutputStyle
+    system_in_user: bool
+    prompt_sha256: str
+    recorded_on: date
+    library_version: str
+
+    def endpoint(self) -> Endpoint:
+        """An endpoint that makes the recorded requests (replays match method, path, body)."""
+        return Endpoint(
+            model=self.model,
+            kind=self.server,
+            style=self.style,
+            base_url="http://127.0.0.1:8765/v1",
+            api_key="replay",
+            system_in_user=self.system_in_user,
+        )
+
+
+def _set_path(root: Path, model: str, prompt: str) -> Path:
+    return root / model / prompt / "set.json"
+
+
+def read_set(root: Path, model: str, prompt: str) -> CassetteSet | None:
+    """The recording settings of a cassette folder; None when it has none."""
+    path = _set_path(root, model, prompt)
+    if not path.exists():
+        return None
+    try:
+        return CassetteSet.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        raise InputError(f"{path}: not a readable cassette set ({type(exc).__name__})") from None
+
+
+def write_set(root: Path, endpoint: Endpoint, prompt: str, prompt_sha256: str) -> CassetteSet:
+    """Record how a cassette folder is being recorded (once: an existing file is kept)."""
+    existing = read_set(root, endpoint.model, prompt)
+    if existing is not None:
+        return existing
+    meta = CassetteSet(
+        model=endpoint.model,
+        server=endpoint.kind,
+        style=endpoint.style,
+        system_in_user=endpoint.system_in_user,
+        prompt_sha256=prompt_sha256,
+        recorded_on=date.today(),
+        library_version=version("agreement-llm"),
+    )
+    path = _set_path(root, endpoint.model, prompt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return meta
 
 
 def _text(body: Any) -> Any:

@@ -13,7 +13,13 @@ from pathlib import Path
 from agreement_llm.articles import Article
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import AgreementLLMError, InputError
-from agreement_llm.evaluation.cassettes import cassette_path, check_cassette, make_vcr
+from agreement_llm.evaluation.cassettes import (
+    cassette_path,
+    check_cassette,
+    make_vcr,
+    read_set,
+    write_set,
+)
 from agreement_llm.evaluation.gold import GoldFile, articles_for, load_gold_dir
 from agreement_llm.evaluation.metrics import Comparison, Figures, compare, figures
 from agreement_llm.evaluation.scoring import ArticleScore, score_article
@@ -216,11 +222,23 @@ def run_eval(
     for version in versions:
         results: list[RunResult] = []
         latency: dict[str, float] = {}
+        prompt_sha = load_prompt(version).sha256
+        recorded_set = read_set(cassettes, endpoint.model, version)
+        if record:
+            recorded_set = write_set(cassettes, endpoint, version, prompt_sha)
+            version_endpoint = endpoint
+        else:
+            version_endpoint = recorded_set.endpoint() if recorded_set else endpoint
+        if recorded_set is not None and recorded_set.prompt_sha256 != prompt_sha:
+            raise InputError(
+                f"prompt version {version} changed since its cassettes for "
+                f"{endpoint.model} were recorded; record a new prompt version instead"
+            )
         for gold in golds:
             path = cassette_path(cassettes, endpoint.model, version, gold.article_id)
             fresh = not path.exists()
             result = run_article(
-                texts[gold.article_id], version, endpoint, cassettes, record=record
+                texts[gold.article_id], version, version_endpoint, cassettes, record=record
             )
             if fresh:
                 _write_meta(cassettes, result, endpoint.model)

@@ -137,6 +137,7 @@ class Job:
         start = time.perf_counter()
         answer, attempts = await call_model(
             self.messages,
+            ArticleRecord,
             client=client,
             endpoint=self.endpoint,
             prompt=self.prompt,

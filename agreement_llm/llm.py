@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from json import JSONDecodeError
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 
 import instructor
 import openai
@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import AgreementLLMError
-from agreement_llm.models import ArticleRecord
 from agreement_llm.prompts import Prompt, estimate_tokens
 from agreement_llm.request import instructor_mode, shape_request
 from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, classify
@@ -67,6 +66,7 @@ class Attempt(BaseModel):
 
     number: int
     outcome: AttemptOutcome
+    step: str | None = None
     latency_s: float
     usage: Usage = Usage()
     raw: str | None = None
@@ -176,13 +176,19 @@ class _Call:
         prompt: Prompt,
         policy: RetryPolicy,
         before_request: BeforeRequest | None,
+        *,
+        max_tokens: int,
+        step: str | None,
+        attempts: list[Attempt],
     ) -> None:
         self.client = client
         self.endpoint = endpoint
         self.prompt = prompt
         self.policy = policy
         self.before_request = before_request
-        self.attempts: list[Attempt] = []
+        self.max_tokens = max_tokens
+        self.step = step
+        self.attempts = attempts
 
     async def create(self, **kwargs: Any) -> ChatCompletion:
         """What instructor calls with the request it built: shaped, sent, retried."""
@@ -194,7 +200,7 @@ class _Call:
             max_string=settings.max_string,
         )
         sent = {k: v for k, v in body.items() if k != "max_tokens"}
-        tokens = estimate_tokens(json.dumps(sent, ensure_ascii=False)) + settings.max_tokens
+        tokens = estimate_tokens(json.dumps(sent, ensure_ascii=False)) + self.max_tokens
         async for attempt in self.policy.transient():
             with attempt:
                 return await self.attempt(body, tokens)
@@ -218,7 +224,9 @@ class _Call:
     def record(self, outcome: AttemptOutcome, start: float, **fields: Any) -> None:
         latency = time.perf_counter() - start
         number = len(self.attempts) + 1
-        self.attempts.append(Attempt(number=number, outcome=outcome, latency_s=latency, **fields))
+        self.attempts.append(
+            Attempt(number=number, outcome=outcome, step=self.step, latency_s=latency, **fields)
+        )
 
     def failed(self, exc: Exception, start: float) -> Exception:
         """Record a request that raised; return the exception to raise for it."""
@@ -263,7 +271,7 @@ class _Call:
 
     def error(self, exc: Exception) -> ExtractionError | None:
         """The `ExtractionError` an exception of the call means, or None if it is not ours."""
-        max_tokens = self.prompt.manifest.settings.max_tokens
+        max_tokens = self.max_tokens
         kind: str
         if isinstance(exc, IncompleteOutputException):
             self.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
@@ -299,43 +307,62 @@ class _Call:
         )
 
 
-def _plain(record: ArticleRecord) -> ArticleRecord:
-    """The record as a plain `ArticleRecord` (not the subclass instructor validates with)."""
-    if type(record) is ArticleRecord:
-        return record
-    return ArticleRecord.model_construct(_fields_set=record.model_fields_set, **dict(record))
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def _plain(answer: Answer, model: type[Answer]) -> Answer:
+    """The answer as a plain `model` (not the subclass instructor validates with)."""
+    if type(answer) is model:
+        return answer
+    return model.model_construct(_fields_set=answer.model_fields_set, **dict(answer))
 
 
 async def call_model(
     messages: list[dict[str, str]],
+    response_model: type[Answer],
     *,
     client: openai.OpenAI | openai.AsyncOpenAI,
     endpoint: Endpoint,
     prompt: Prompt,
     policy: RetryPolicy,
+    max_tokens: int | None = None,
+    step: str | None = None,
+    attempts: list[Attempt] | None = None,
     before_request: BeforeRequest | None = None,
-) -> tuple[ArticleRecord, list[Attempt]]:
-    """Ask the model for an `ArticleRecord`; return it with every attempt made.
+) -> tuple[Answer, list[Attempt]]:
+    """Ask the model for a `response_model` (an `ArticleRecord`, or one step's answer); return
+    it with every attempt made (appended to `attempts` when given, for a multi-step recipe).
 
-    A sync client's requests run in a worker thread. Raises `ExtractionError` when retries run
-    out or the server refuses the request.
+    `max_tokens` defaults to the prompt version's. A sync client's requests run in a worker
+    thread. Raises `ExtractionError` when retries run out or the server refuses the request.
     """
-    call = _Call(client, endpoint, prompt, policy, before_request)
-    create = instructor.patch(create=call.create, mode=instructor_mode(endpoint.style))
     settings = prompt.manifest.settings
+    budget = max_tokens or settings.max_tokens
+    log = [] if attempts is None else attempts
+    call = _Call(
+        client,
+        endpoint,
+        prompt,
+        policy,
+        before_request,
+        max_tokens=budget,
+        step=step,
+        attempts=log,
+    )
+    create = instructor.patch(create=call.create, mode=instructor_mode(endpoint.style))
     try:
-        record: ArticleRecord = await create(
-            response_model=ArticleRecord,
+        answer: Answer = await create(
+            response_model=response_model,
             max_retries=policy.reask(),
             hooks=call.hooks(),
             model=endpoint.model,
             messages=messages,
-            max_tokens=settings.max_tokens,
+            max_tokens=budget,
             temperature=settings.temperature,
         )
     except Exception as exc:
         _raise(exc, call)
-    return _plain(record), call.attempts
+    return _plain(answer, response_model), log
 
 
 def _raise(exc: Exception, call: _Call) -> NoReturn:

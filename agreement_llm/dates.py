@@ -1,16 +1,26 @@
 """The spec's date rules, applied in code: years the text does not give are not kept, and a
-month-day without a year gets the latest year that does not put it after the article's date.
+month-day without a year gets the latest year that does not put it after the article's date;
+the article's own date read from its dateline; a weekday resolved against that date; and
+whether the text gives a month and day at all.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from agreement_llm.models import ArticleRecord, PartialDate
 
-__all__ = ["DateChange", "apply_date_rules", "infer_year"]
+__all__ = [
+    "DateChange",
+    "apply_date_rules",
+    "infer_year",
+    "published_on_from_text",
+    "resolve_weekday",
+    "stated_in_text",
+]
 
 
 class DateChange(BaseModel):
@@ -86,3 +96,94 @@ def apply_date_rules(
         for i, ag in enumerate(record.agreements)
     ]
     return record.model_copy(update={"published_on": published, "agreements": agreements}), changes
+
+
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATES = (
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+" + _MONTH + r",?\s+(?P<y>\d{4})(?!\d)"),
+)
+_DATELINE_LABEL = re.compile(
+    r"\b(?:updated|date|created on|published|posted|release time|time)\s*[:\uff1a]", re.I
+)
+_DATELINE_WORDS = re.compile(
+    r"\b(?:Print|Download|Viewed|Views|Source|By|Comment|Editor)\b|\d{1,2}:\d{2}"
+)
+_STORED_COPY = re.compile(r"\s*date \d{4}-\d{2}-\d{2}\b")  # a stored copy's date, not the article's
+
+
+def _as_date(match: re.Match[str]) -> PartialDate | None:
+    groups = match.groupdict()
+    month = int(groups["m"]) if groups.get("m") else _MONTHS.index(_full_month(groups["mon"])) + 1
+    try:
+        date(int(groups["y"]), month, int(groups["d"]))
+    except ValueError:
+        return None
+    return PartialDate(year=int(groups["y"]), month=month, day=int(groups["d"]))
+
+
+def _full_month(prefix: str) -> str:
+    return next(m for m in _MONTHS if m.startswith(prefix.lower()[:3]))
+
+
+def published_on_from_text(text: str, *, window: int = 1200) -> PartialDate | None:
+    """The article's own date: the first date near the top that stands on a dateline (after a
+    label such as "Updated:" or "Date:", or on a short line with a time, source, author or
+    print link). A date alone on its line (a site widget) or a stored copy's ` date ` marker
+    is not one. None when there is none."""
+    lines = [line for line in text.split("\n") if not line.startswith(("SOURCE:", "TITLE:"))]
+    seen = 0
+    for line in lines:
+        seen += len(line) + 1
+        if seen > window:
+            break
+        if _STORED_COPY.match(line):
+            continue
+        for rx in _DATES:
+            match = rx.search(line.lower())
+            if match is None:
+                continue
+            rest = (line[: match.start()] + line[match.end() :]).strip()
+            dateline = _DATELINE_LABEL.search(line) or (
+                rest and len(line) <= 120 and _DATELINE_WORDS.search(rest)
+            )
+            if dateline and (found := _as_date(match)) is not None:
+                return found
+    return None
+
+
+def stated_in_text(month: int, day: int, text: str) -> bool:
+    """True when `text` gives this month and day ("July 10", "10 July", "2019-07-10", "7月10日")."""
+    name = _MONTHS[month - 1]
+    sept = r"|sept\.?" if month == 9 else ""
+    m = rf"(?:{name}|{name[:3]}\.?{sept})"
+    d = rf"0?{day}(?:st|nd|rd|th)?"
+    patterns = (
+        rf"\b{m}\s+{d}\b",
+        rf"\b{d}\s+(?:of\s+)?{m}\b",
+        rf"(?<!\d)\d{{4}}[-/.]0?{month}[-/.]0?{day}(?!\d)",
+        rf"(?<!\d)0?{month}月0?{day}日",
+    )
+    low = text.lower()
+    return any(re.search(p, low) for p in patterns)
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def resolve_weekday(weekday: str, article_date: PartialDate | None) -> PartialDate | None:
+    """The latest date on `weekday` not after the article's own (complete) date, else None."""
+    if article_date is None or not article_date.is_complete or weekday not in _WEEKDAYS:
+        return None
+    year, month, day = article_date.year, article_date.month, article_date.day
+    if year is None or month is None or day is None:  # pragma: no cover - is_complete
+        return None
+    own = date(year, month, day)
+    back = (own.weekday() - _WEEKDAYS.index(weekday)) % 7
+    found = own - timedelta(days=back)
+    return PartialDate(year=found.year, month=found.month, day=found.day)

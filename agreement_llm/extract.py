@@ -34,6 +34,7 @@ from agreement_llm.grounding import GroundingReport, ground
 from agreement_llm.llm import Attempt, BeforeRequest, Usage, call_model, total_usage
 from agreement_llm.models import ArticleRecord, PartialDate
 from agreement_llm.prompts import Prompt, check_fits, load_prompt
+from agreement_llm.recipes import run_stepwise
 from agreement_llm.retry import RetryPolicy
 
 __all__ = [
@@ -65,6 +66,7 @@ class Extraction(BaseModel):
     latency_s: float
     grounding: GroundingReport
     date_changes: list[DateChange]
+    notes: list[str] = Field(default_factory=list)
     article_text: str | None = Field(default=None, exclude=True, repr=False)
 
     def _repr_html_(self) -> str:
@@ -117,11 +119,12 @@ class Job:
 
     @classmethod
     def prepare(cls, text: str, prompt: str | None, endpoint: Endpoint) -> Job:
-        """Check `text` and render its messages; `InputError` when it is unusable."""
+        """Check `text` and render its (first) messages; `InputError` when it is unusable."""
         check_text(text)
         chosen = load_prompt(prompt)
-        messages = chosen.render(text, system_in_user=endpoint.system_in_user)
-        check_fits(messages, chosen.manifest.settings.max_tokens, endpoint)
+        first = chosen.manifest.steps[0] if chosen.manifest.steps else None
+        messages = chosen.render(text, system_in_user=endpoint.system_in_user, step=first)
+        check_fits(messages, chosen.manifest.max_tokens, endpoint)
         return cls(text, chosen, endpoint, messages)
 
     async def run(
@@ -133,17 +136,29 @@ class Job:
         text_sha: str | None = None,
         before_request: BeforeRequest | None = None,
     ) -> Extraction:
-        """Ask the model, then settle the record's dates and ground its values."""
+        """Ask the model (by the prompt version's recipe), then settle the record's dates and
+        ground its values."""
         start = time.perf_counter()
-        answer, attempts = await call_model(
-            self.messages,
-            ArticleRecord,
-            client=client,
-            endpoint=self.endpoint,
-            prompt=self.prompt,
-            policy=policy,
-            before_request=before_request,
-        )
+        notes: list[str] = []
+        if self.prompt.manifest.recipe == "stepwise":
+            answer, attempts, notes = await run_stepwise(
+                self.text,
+                client=client,
+                endpoint=self.endpoint,
+                prompt=self.prompt,
+                policy=policy,
+                before_request=before_request,
+            )
+        else:
+            answer, attempts = await call_model(
+                self.messages,
+                ArticleRecord,
+                client=client,
+                endpoint=self.endpoint,
+                prompt=self.prompt,
+                policy=policy,
+                before_request=before_request,
+            )
         latency = time.perf_counter() - start
         record, changes = apply_date_rules(answer, self.text, article_date)
         return Extraction(
@@ -158,6 +173,7 @@ class Job:
             latency_s=latency,
             grounding=ground(record, self.text),
             date_changes=changes,
+            notes=notes,
             article_text=self.text,
         )
 

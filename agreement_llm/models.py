@@ -206,6 +206,16 @@ def _currencies() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
+def country_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code, sorted."""
+    return sorted(_countries())
+
+
+def currency_codes() -> list[str]:
+    """Every ISO 4217 code, sorted."""
+    return sorted(_currencies())
+
+
 def is_country_code(code: str) -> bool:
     """True when `code` is an ISO 3166-1 alpha-2 country code."""
     return code in _countries()

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
@@ -23,6 +24,7 @@ from agreement_llm.errors import InputError
 __all__ = [
     "Prompt",
     "PromptManifest",
+    "Step",
     "check_fits",
     "estimate_tokens",
     "list_prompts",
@@ -44,8 +46,23 @@ class GenerationSettings(BaseModel):
     max_string: int | None = Field(default=None, ge=8)
 
 
+class Step(BaseModel):
+    """One call of a `stepwise` recipe: which answer it asks for, the one-line cue that
+    follows the article, and its output budget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["agreements", "people"]
+    cue: str = Field(min_length=1)
+    max_tokens: int = Field(ge=16)
+
+
 class PromptManifest(BaseModel):
-    """A prompt version's manifest."""
+    """A prompt version's manifest.
+
+    `recipe` says how the record is obtained: `single` (one call, the whole record) or
+    `stepwise` (one call per entry of `steps`, assembled in code; `agreement_llm.recipes`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,7 +70,25 @@ class PromptManifest(BaseModel):
     date: date
     description: str = Field(min_length=1)
     parent: str | None = None
+    recipe: Literal["single", "stepwise"] = "single"
+    steps: list[Step] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
+
+    @model_validator(mode="after")
+    def _steps_fit_the_recipe(self) -> PromptManifest:
+        names = [step.name for step in self.steps]
+        if self.recipe == "single" and names:
+            raise ValueError("a single-call recipe has no steps")
+        if self.recipe == "stepwise" and (not names or names[0] != "agreements"):
+            raise ValueError("a stepwise recipe starts with the step 'agreements'")
+        if len(set(names)) != len(names):
+            raise ValueError("a step appears twice")
+        return self
+
+    @property
+    def max_tokens(self) -> int:
+        """The largest output budget of one call."""
+        return max([self.settings.max_tokens, *(step.max_tokens for step in self.steps)])
 
 
 @dataclass(frozen=True)
@@ -70,13 +105,18 @@ class Prompt:
         """The version id, e.g. `v1`."""
         return self.manifest.id
 
-    def render(self, article: str, *, system_in_user: bool = False) -> list[dict[str, str]]:
-        """The chat messages for one article.
+    def render(
+        self, article: str, *, system_in_user: bool = False, step: Step | None = None
+    ) -> list[dict[str, str]]:
+        """The chat messages for one article (and one step of a stepwise recipe, whose cue
+        takes the place of `{step}` after the article).
 
         With `system_in_user`, the system text opens the user message instead (for chat
         templates without a system role, such as Gemma's).
         """
         user = self.user.replace("{article}", article)
+        if step is not None:
+            user = user.replace("{step}", step.cue)
         if system_in_user:
             return [{"role": "user", "content": f"{self.system.rstrip()}\n\n{user}"}]
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
@@ -122,6 +162,8 @@ def _read(folder: Path) -> Prompt:
     user = raw["user.md"].decode("utf-8")
     if "{article}" not in user:
         raise InputError(f"{folder / 'user.md'}: has no {{article}} placeholder")
+    if manifest.recipe == "stepwise" and "{step}" not in user:
+        raise InputError(f"{folder / 'user.md'}: a stepwise recipe needs a {{step}} placeholder")
     return Prompt(manifest, raw["system.md"].decode("utf-8"), user, digest.hexdigest())
 
 

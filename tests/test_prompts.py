@@ -12,6 +12,7 @@ from agreement_llm.prompts import list_prompts, load_prompt
 PINNED = {
     "v1": "ea2ba897a8ba",
     "v2": "117228385749",
+    "v3": "4afe9980d4a5",
 }
 
 

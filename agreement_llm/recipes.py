@@ -1,0 +1,314 @@
+"""Recipes: how a prompt version obtains a record from the model.
+
+- `single`: one call whose answer is the whole `ArticleRecord` (versions v1 and v2).
+- `stepwise`: small calls with small schemas (the agreements, then the people at the
+  signing), each sent as the same system prompt and article followed by a one-line cue, so a
+  server that keeps the longest common prefix (llama.cpp) processes the instructions once per
+  server and the article once per article. The record is then assembled in code by the spec's
+  rules (`agreement_llm.rules`): codes are normalised or dropped and flagged instead of
+  failing the record, the kind follows the title's words, amounts are read from the text as
+  written, dates the text does not give are dropped, a weekday resolves against the article's
+  own date, one record per document, the evidence is the article's own sentence, and the
+  people of a signing attend each agreement signed there.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import openai
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+from agreement_llm import rules
+from agreement_llm.config import Endpoint
+from agreement_llm.dates import published_on_from_text, resolve_weekday, stated_in_text
+from agreement_llm.grounding import FoldedText, Match, locate
+from agreement_llm.llm import Attempt, BeforeRequest, call_model
+from agreement_llm.models import (
+    Agreement,
+    AgreementKind,
+    ArticleRecord,
+    Money,
+    PartialDate,
+    Party,
+    Person,
+    Role,
+    Sector,
+    Status,
+    country_codes,
+    currency_codes,
+)
+from agreement_llm.prompts import Prompt
+from agreement_llm.retry import RetryPolicy
+
+__all__ = ["STEP_MODELS", "AgreementsAnswer", "PeopleAnswer", "assemble", "run_stepwise"]
+
+
+class Weekday(StrEnum):
+    """A day of the week, as an article may give a signing date."""
+
+    Monday = "Monday"
+    Tuesday = "Tuesday"
+    Wednesday = "Wednesday"
+    Thursday = "Thursday"
+    Friday = "Friday"
+    Saturday = "Saturday"
+    Sunday = "Sunday"
+
+
+# Code fields are plain strings to validation (a wrong code is dropped and flagged, never the
+# record) but enums in the schema, so a server that enforces the schema cannot write another.
+CountryCode = Annotated[str, WithJsonSchema({"type": "string", "enum": country_codes()})]
+CurrencyCode = Annotated[str, WithJsonSchema({"type": "string", "enum": currency_codes()})]
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class StepParty(_Answer):
+    name: str
+    short_name: str | None
+    sector: Sector
+    country: CountryCode | None
+
+
+class StepDate(_Answer):
+    year: int | None
+    month: int | None
+    day: int | None
+    weekday: Weekday | None
+
+
+class StepMoney(_Answer):
+    amount: float
+    currency: CurrencyCode
+    text: str
+
+
+class StepAgreement(_Answer):
+    evidence: str
+    title: str | None
+    kind: AgreementKind
+    status: Status
+    count: int | None
+    parties: list[StepParty]
+    signed_on: StepDate
+    place: str | None
+    areas: list[str]
+    establishes: list[str]
+    value: StepMoney | None
+    duration: str | None
+
+
+class AgreementsAnswer(_Answer):
+    """Step `agreements`: the agreements an article reports, without their people."""
+
+    agreements: list[StepAgreement]
+
+
+class StepPerson(_Answer):
+    name: str
+    title: str | None
+    organization: str | None
+    role: Role
+
+
+class PeopleAnswer(_Answer):
+    """Step `people`: the people the article places at the signing."""
+
+    people: list[StepPerson]
+
+
+STEP_MODELS: dict[str, type[_Answer]] = {"agreements": AgreementsAnswer, "people": PeopleAnswer}
+
+
+class _Source:
+    """The article, for keeping only values found in it (spec: every free-text value is found
+    in the text); each value dropped is noted."""
+
+    def __init__(self, text: str, notes: list[str]) -> None:
+        self.folded = FoldedText.of(text)
+        self.notes = notes
+
+    def keep(self, value: str | None, where: str) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if locate(value, self.folded).status is Match.not_found:
+            self.notes.append(f"{where}: {value!r} is not in the article; dropped")
+            return None
+        return value
+
+    def keep_all(self, values: list[str], where: str) -> list[str]:
+        kept = (self.keep(v, f"{where}[{i}]") for i, v in enumerate(values))
+        return [v for v in kept if v]
+
+
+def _party(party: StepParty, where: str, source: _Source) -> Party | None:
+    name = source.keep(party.name, f"{where}.name")
+    if name is None:
+        return None
+    country = rules.country_code(party.country)
+    if party.country and country is None:
+        source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
+    short = source.keep(party.short_name, f"{where}.short_name")
+    return Party(name=name, short_name=short, sector=party.sector, country=country)
+
+
+def _date(
+    when: StepDate, text: str, own: PartialDate | None, where: str, notes: list[str]
+) -> PartialDate | None:
+    year, month, day = when.year, when.month, when.day
+    if month is not None and day is not None and not stated_in_text(month, day, text):
+        notes.append(f"{where}: {month}-{day} is not a date the text gives; dropped")
+        year = month = day = None
+    try:
+        date = PartialDate(year=year, month=month, day=day)
+    except ValueError:
+        notes.append(f"{where}: {year}-{month}-{day} is not a date; dropped")
+        date = PartialDate()
+    if date.is_empty and when.weekday is not None:
+        resolved = resolve_weekday(when.weekday.value, own)
+        if resolved is not None:
+            notes.append(f"{where}: {when.weekday.value} resolved against the article's date")
+            date = resolved
+    return None if date.is_empty else date
+
+
+def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None:
+    text = source.keep(value.text, f"{where}.text") if value is not None else None
+    if value is None or text is None:
+        return None
+    amount = rules.amount_from_text(text)
+    currency = rules.currency_from_text(text) or rules.currency_code(value.currency)
+    if amount is None or currency is None:
+        source.notes.append(f"{where}: {text!r} gives no amount and currency; dropped")
+        return None
+    return Money(amount=amount, currency=currency, text=text)
+
+
+def assemble(
+    agreements: AgreementsAnswer, people: PeopleAnswer | None, text: str
+) -> tuple[ArticleRecord, list[str]]:
+    """The record the steps' answers make under the spec's rules, and notes on each value the
+    rules changed or dropped."""
+    notes: list[str] = []
+    source = _Source(text, notes)
+    own = published_on_from_text(text)
+    # an agreement is a document: it is reported by a sentence that names one
+    candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
+    records: list[Agreement] = []
+    for i, answer in enumerate(agreements.agreements):
+        where = f"agreements[{i}]"
+        parties = [
+            p
+            for j, raw in enumerate(answer.parties)
+            if (p := _party(raw, f"{where}.parties[{j}]", source))
+        ]
+        if not parties:
+            notes.append(f"{where}: no parties; dropped")
+            continue
+        title = source.keep(answer.title, f"{where}.title")
+        names = [p.name for p in parties] + [p.short_name for p in parties if p.short_name]
+        evidence = rules.best_sentence([*names, title or "", answer.evidence], candidates)
+        if evidence is None:
+            notes.append(f"{where}: the article names no signed document; dropped")
+            continue
+        kind = rules.kind_from_title(title) or rules.kind_from_title(evidence) or answer.kind
+        count = answer.count if answer.count is None or answer.count >= 1 else None
+        base: dict[str, Any] = {
+            "title": title,
+            "kind": kind,
+            "status": answer.status,
+            "count": count,
+            "signed_on": _date(answer.signed_on, text, own, f"{where}.signed_on", notes),
+            "place": source.keep(answer.place, f"{where}.place"),
+            "areas": source.keep_all(answer.areas, f"{where}.areas"),
+            "establishes": source.keep_all(answer.establishes, f"{where}.establishes"),
+            "value": _money(answer.value, f"{where}.value", source),
+            "duration": source.keep(answer.duration, f"{where}.duration"),
+            "evidence": evidence,
+        }
+        if len(parties) >= 3 and rules.plural_documents(evidence):
+            notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
+            records += [
+                Agreement(**{**base, "count": 1, "parties": [parties[0], other]})
+                for other in parties[1:]
+            ]
+        else:
+            records.append(Agreement(**base, parties=parties))
+    if people is not None:
+        records = _seat(records, people, source)
+    return ArticleRecord(published_on=own, agreements=records), notes
+
+
+def _seat(records: list[Agreement], answer: PeopleAnswer, source: _Source) -> list[Agreement]:
+    """Each person at the signing(s) goes to the agreements signed there: to those whose
+    parties include the person's organization when that is some but not all of them, else to
+    every agreement not mentioned as background (a forum's attendees attend each signing)."""
+    live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
+        range(len(records))
+    )
+    seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
+    for k, person in enumerate(answer.people):
+        where = f"people[{k}]"
+        name = source.keep(person.name, f"{where}.name")
+        if name is None:
+            continue
+        title = source.keep(person.title, f"{where}.title")
+        organization = source.keep(person.organization, f"{where}.organization")
+        own = [
+            i
+            for i in live
+            if any(
+                rules.same_organization(organization, n)
+                for p in records[i].parties
+                for n in (p.name, p.short_name)
+            )
+        ]
+        for i in own if own and len(own) < len(live) else live:
+            seats[i].append(
+                Person(name=name, title=title, organization=organization, role=person.role)
+            )
+    return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]
+
+
+async def run_stepwise(
+    text: str,
+    *,
+    client: openai.OpenAI | openai.AsyncOpenAI,
+    endpoint: Endpoint,
+    prompt: Prompt,
+    policy: RetryPolicy,
+    before_request: BeforeRequest | None = None,
+) -> tuple[ArticleRecord, list[Attempt], list[str]]:
+    """Run a stepwise prompt version's steps in order and assemble the record; return it with
+    every attempt of every step and the notes of the rules. The people step is skipped when
+    the model found no agreement. Raises `ExtractionError` (with all attempts) like one call."""
+    attempts: list[Attempt] = []
+    agreements: AgreementsAnswer | None = None
+    people: PeopleAnswer | None = None
+    for step in prompt.manifest.steps:
+        if step.name == "people" and (agreements is None or not agreements.agreements):
+            continue
+        messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
+        answer, _ = await call_model(
+            messages,
+            STEP_MODELS[step.name],
+            client=client,
+            endpoint=endpoint,
+            prompt=prompt,
+            policy=policy,
+            max_tokens=step.max_tokens,
+            step=step.name,
+            attempts=attempts,
+            before_request=before_request,
+        )
+        if isinstance(answer, AgreementsAnswer):
+            agreements = answer
+        elif isinstance(answer, PeopleAnswer):
+            people = answer
+    record, notes = assemble(agreements or AgreementsAnswer(agreements=[]), people, text)
+    return record, attempts, notes

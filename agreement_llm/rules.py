@@ -1,0 +1,200 @@
+"""Rules the spec fixes, applied in code to a model's answer instead of asked of the model.
+
+Each function is deterministic and reads only the article and the answer: a code that
+maps with certainty (RMB -> CNY), the kind from the words of a title, a money amount from the
+text as written, the sentence that best reports an agreement, one record per document, and
+which people attend which signing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from agreement_llm.models import AgreementKind, is_country_code, is_currency_code
+
+__all__ = [
+    "amount_from_text",
+    "best_sentence",
+    "country_code",
+    "currency_code",
+    "currency_from_text",
+    "kind_from_title",
+    "names_a_document",
+    "plural_documents",
+    "same_organization",
+    "sentences",
+]
+
+# Mappings that are certain; anything else that is not a code is dropped (and flagged).
+_COUNTRY_ALIASES = {"UK": "GB", "EL": "GR", "PRC": "CN", "CHN": "CN", "USA": "US", "UAE": "AE"}
+_CURRENCY_ALIASES = {
+    "RMB": "CNY",
+    "YUAN": "CNY",
+    "RENMINBI": "CNY",
+    "CNH": "CNY",
+    "US$": "USD",
+    "$": "USD",
+    "DOLLAR": "USD",
+    "DOLLARS": "USD",
+    "€": "EUR",
+    "EURO": "EUR",
+    "EUROS": "EUR",
+    "£": "GBP",
+    "HK$": "HKD",
+    "¥": "CNY",
+}
+
+
+def country_code(value: str | None) -> str | None:
+    """`value` as an ISO 3166-1 alpha-2 code when it is one or maps to one with certainty."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    code = _COUNTRY_ALIASES.get(code, code)
+    return code if len(code) == 2 and is_country_code(code) else None
+
+
+def currency_code(value: str | None) -> str | None:
+    """`value` as an ISO 4217 code when it is one or maps to one with certainty."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    code = _CURRENCY_ALIASES.get(code, code)
+    return code if len(code) == 3 and is_currency_code(code) else None
+
+
+_CURRENCY_WORDS = (
+    (re.compile(r"hk\$|\bhkd\b|hong kong dollars?"), "HKD"),
+    (re.compile(r"us\$|\busd\b|(?:us |american |u\.s\. )?dollars?"), "USD"),
+    (re.compile(r"\brmb\b|\byuan\b|renminbi|\bcny\b|¥"), "CNY"),
+    (re.compile(r"€|\beuros?\b|\beur\b"), "EUR"),
+    (re.compile(r"£|\bpounds? sterling\b|\bgbp\b"), "GBP"),
+)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "mn": 1e6}
+_AMOUNT = re.compile(
+    r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(thousand|million|billion|trillion|bn|mn)?\b", re.I
+)
+
+
+def currency_from_text(text: str) -> str | None:
+    """The currency a money phrase names first, when it names one."""
+    low = text.lower()
+    found = [(m.start(), code) for rx, code in _CURRENCY_WORDS if (m := rx.search(low))]
+    return min(found)[1] if found else None
+
+
+def amount_from_text(text: str) -> float | None:
+    """The first amount a money phrase gives ("70.5 billion yuan" -> 70500000000.0)."""
+    match = _AMOUNT.search(text)
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+    return number * _SCALES.get((match.group(3) or "").lower(), 1.0)
+
+
+_KIND_WORDS: tuple[tuple[re.Pattern[str], AgreementKind], ...] = tuple(
+    (re.compile(pattern), kind)
+    for pattern, kind in (
+        (r"memorand|\bmous?\b|\bmocs?\b", AgreementKind.memorandum_of_understanding),
+        (r"letters? of intent", AgreementKind.letter_of_intent),
+        (
+            r"sister[- ]cit|friendship[- ]cit|twin(?:ning)?[- ]cit",
+            AgreementKind.sister_city_agreement,
+        ),
+        (
+            r"strategic\b.*\bframework|framework\b.*\bstrategic",
+            AgreementKind.strategic_cooperation_framework_agreement,
+        ),
+        (r"framework", AgreementKind.framework_agreement),
+        (r"strategic (?:cooperation|partnership)", AgreementKind.strategic_cooperation_agreement),
+        (r"investment (?:agreement|contract|deal)", AgreementKind.investment_agreement),
+        (
+            r"(?:cooperation|co-construction|partnership|collaboration) agreement",
+            AgreementKind.cooperation_agreement,
+        ),
+        (r"\bcontracts?\b", AgreementKind.contract),
+    )
+)
+_MIXED = re.compile(r"\b(?:and|or)\b")
+
+
+def kind_from_title(title: str | None) -> AgreementKind | None:
+    """The kind the words of a title name (spec: "pick from the words the article uses"), or
+    None when they name none; a title naming two kinds of document is `other`."""
+    if not title:
+        return None
+    low = title.lower()
+    kinds = {kind for rx, kind in _KIND_WORDS if rx.search(low)}
+    if not kinds:
+        return None
+    if len(kinds) > 1 and _MIXED.search(low) and AgreementKind.memorandum_of_understanding in kinds:
+        return AgreementKind.other  # "MOUs and letters of intent": a batch of mixed kinds
+    return next(kind for rx, kind in _KIND_WORDS if kind in kinds)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """The article's sentences (its lines split at sentence ends), header lines left out."""
+    body = [line for line in text.split("\n") if not line.startswith(("SOURCE:", "TITLE:"))]
+    parts = _SENTENCE_END.split("\n".join(body))
+    return [p.strip() for p in parts if len(p.strip()) > 20]
+
+
+_SIGNING = re.compile(
+    r"\b(?:sign|signs|signed|signing|ink|inked|agreements?|memorand|mous?|contracts?)"
+)
+
+
+def best_sentence(names: Sequence[str], candidates: Sequence[str]) -> str | None:
+    """The sentence that names most of `names` and speaks of signing (ties: the first)."""
+    keys = [_fold(n) for n in names if n and _fold(n)]
+    best: tuple[float, str] | None = None
+    for sentence in candidates:
+        folded = f" {_fold(sentence)} "
+        score = sum(1.0 for k in keys if f" {k} " in folded)
+        score += 1.5 if _SIGNING.search(sentence.lower()) else 0.0
+        if best is None or score > best[0]:
+            best = (score, sentence)
+    return best[1] if best else None
+
+
+_DOCUMENT = re.compile(
+    r"\b(?:agreements?|memorand(?:um|a|ums)|mous?|mocs?|contracts?|deals?|letters? of intent"
+    r"|protocols?|accords?|pacts?|treaty|treaties)\b"
+)
+
+
+def names_a_document(sentence: str) -> bool:
+    """True when a sentence names a document that can be signed (an agreement is a document:
+    a sentence about talks, visits or wishes to cooperate names none)."""
+    return bool(_DOCUMENT.search(sentence.lower()))
+
+
+_PLURAL_DOCUMENTS = re.compile(
+    r"\b(?:agreements|memoranda|memorandums|mous|mocs|contracts|deals|letters of intent)\b"
+)
+_JOINT = re.compile(r"\b(?:tripartite|trilateral|triparty|joint|jointly|among|multilateral)\b")
+
+
+def plural_documents(sentence: str) -> bool:
+    """True when a sentence speaks of several documents and not of one joint document
+    ("signed agreements with A, B and C": one document per partner)."""
+    low = sentence.lower()
+    return bool(_PLURAL_DOCUMENTS.search(low)) and not _JOINT.search(low)
+
+
+def same_organization(a: str | None, b: str | None) -> bool:
+    """True when two names are the same organization's as written (one contains the other)."""
+    if not a or not b:
+        return False
+    fa, fb = f" {_fold(a)} ", f" {_fold(b)} "
+    return fa.strip() != "" and fb.strip() != "" and (fa in fb or fb in fa)

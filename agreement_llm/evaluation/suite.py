@@ -362,11 +362,10 @@ def run_eval(
     texts = articles_for(golds, articles_dir)
     if models is None:
         models = [endpoint.model] if endpoint is not None else recorded_models(cassettes)
-    if not models:
-        raise InputError(
-            f"no cassettes under {cassettes}; record some with: "
-            f"{record_command('MODEL', ['v1'])} (see agreement-llm models)"
-        )
+    if not models:  # nothing recorded: what recording the default local model would need
+        from agreement_llm.serve import DEFAULT_LOCAL_MODEL
+
+        models = [DEFAULT_LOCAL_MODEL]
     for version in prompts or []:
         load_prompt(version)  # an unknown version fails before any work
     wanted = [(m, v) for m in models for v in (prompts or recorded_prompts(cassettes, m))]

@@ -5,53 +5,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from agreement_llm.articles import Article, read_articles
-from agreement_llm.config import LOCAL_PORT, Endpoint, ServerKind, local_endpoint, resolve_endpoint
-from agreement_llm.errors import AgreementLLMError
+from agreement_llm.cli_authoring import gold_group, prompts_group
+from agreement_llm.cli_eval import eval_cmd
+from agreement_llm.cli_support import SERVER as _SERVER
+from agreement_llm.cli_support import endpoint_from as _endpoint
+from agreement_llm.cli_support import user_errors
+from agreement_llm.config import LOCAL_PORT, Endpoint
 from agreement_llm.extract import extract_with_details
-from agreement_llm.prompts import list_prompts
 from agreement_llm.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from agreement_llm.batch import BatchOptions
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the library's errors into one-line click errors (exit 1, no traceback)."""
-    try:
-        yield
-    except AgreementLLMError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-_PROJECT = Path(__file__).resolve().parent.parent  # the repository, in an editable install
-_SERVER = click.Choice([k.value for k in ServerKind])
-
-
-def _project_path(relative: str) -> Path:
-    """`relative` under the working directory if it is there, else under the project."""
-    here = Path(relative)
-    return here if here.exists() or not (_PROJECT / relative).exists() else _PROJECT / relative
-
-
-def _gold_paths(command: Callable[..., None]) -> Callable[..., None]:
-    """The --gold-dir and --articles-dir options."""
-    for name, rel in (("--articles-dir", "eval/articles"), ("--gold-dir", "eval/gold")):
-        command = click.option(
-            name,
-            type=click.Path(path_type=Path),
-            default=lambda rel=rel: _project_path(rel),
-            show_default=rel,
-        )(command)
-    return command
 
 
 @click.group()
@@ -60,29 +30,9 @@ def main() -> None:
     """Extract agreements between organizations from news articles, and evaluate prompts."""
 
 
-@contextmanager
-def _endpoint(
-    model: str | None, base_url: str | None, server: str | None, local: bool, port: int
-) -> Iterator[Endpoint]:
-    """The endpoint the options name; with `local`, the local server, started if needed and
-    stopped again afterwards if this command started it."""
-    if not local:
-        yield resolve_endpoint(model=model, base_url=base_url, server=server)
-        return
-    from agreement_llm.serve import ensure_server, get_local_model
-
-    started = ensure_server(get_local_model(model), port)
-    try:
-        yield local_endpoint(port, model=model)
-    finally:
-        if started is not None:
-            started.terminate()
-            started.wait(30)
-
-
 @main.command("extract")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--prompt", help="Prompt version (default: the newest).")
+@click.option("--prompt", help="Prompt version (default: `agreement-llm prompts default`).")
 @click.option(
     "--model",
     help="Model name (default: $AGREEMENT_LLM_MODEL, else gpt-4o-mini; with --local: a name "
@@ -210,16 +160,6 @@ def _extract_batch(
         sys.exit(1)
 
 
-@main.command("prompts")
-def prompts_cmd() -> None:
-    """List the prompt versions, oldest first."""
-    with user_errors():
-        for p in list_prompts():
-            m = p.manifest
-            parent = f" (from {m.parent})" if m.parent else ""
-            click.echo(f"{m.id}\t{m.date}\t{p.sha256[:12]}\t{m.description}{parent}")
-
-
 @main.command("models")
 def models_cmd() -> None:
     """List the local models: size, licence, and whether installed and assembled."""
@@ -262,136 +202,9 @@ def serve_cmd(model: str | None, port: int) -> None:
         proc.wait(30)
 
 
-@main.group("gold")
-def gold_group() -> None:
-    """Work with the gold set."""
-
-
-@gold_group.command("check")
-@_gold_paths
-def gold_check_cmd(gold_dir: Path, articles_dir: Path) -> None:
-    """Check every gold file: valid, explicit, grounded in its article. Exit 1 on problems."""
-    with user_errors():
-        from agreement_llm.evaluation.gold import check_gold_dir, gold_stats, load_gold
-
-    files, problems = check_gold_dir(gold_dir, articles_dir)
-    for problem in problems:
-        click.echo(str(problem))
-    bad = {p.file for p in problems}
-    golds = [load_gold(f) for f in files if f.name not in bad]
-    stats = gold_stats(golds)
-    people = ", ".join(f"{n} {role}" for role, n in stats["people"].items()) or "none"
-    click.echo(
-        f"{stats['articles']} articles, {stats['agreements']} agreements, "
-        f"{stats['parties']} parties, people: {people}; {stats['slots']} slots"
-    )
-    if problems:
-        click.echo(f"{len(problems)} problems in {len(bad)} files", err=True)
-        sys.exit(1)
-    if not files:
-        raise click.ClickException(f"no gold files in {gold_dir}")
-    click.echo(f"{len(files)} gold files OK")
-
-
-@main.command("eval", context_settings={"ignore_unknown_options": False})
-@click.option(
-    "--prompts",
-    "first_prompt",
-    metavar="V [V ...]",
-    help="Prompt versions to evaluate (default: every version with cassettes).",
-)
-@click.argument("more_prompts", nargs=-1, metavar="")
-@click.option("--model", default=None, help="Recorded model (default: the default local model).")
-@click.option("--articles", default="*", show_default=True, help="Glob over gold article ids.")
-@click.option(
-    "--record",
-    is_flag=True,
-    help="Record missing cassettes against a live server (never overwrites).",
-)
-@click.option("--base-url", help="With --record: the server to record from (default: local).")
-@click.option(
-    "--server",
-    type=_SERVER,
-    help="With --record and --base-url: the server kind.",
-)
-@click.option("--port", default=LOCAL_PORT, show_default=True, help="Port of the local server.")
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(path_type=Path),
-    help="Write report.json and report.html to this folder.",
-)
-@click.option("--fail-under", type=float, help="Exit 1 if any version's micro F1 is below this.")
-@click.option(
-    "--cassettes",
-    type=click.Path(path_type=Path),
-    default=lambda: _project_path("cassettes"),
-    show_default="cassettes",
-)
-@_gold_paths
-def eval_cmd(
-    first_prompt: str | None,
-    more_prompts: tuple[str, ...],
-    model: str | None,
-    articles: str,
-    record: bool,
-    base_url: str | None,
-    server: str | None,
-    port: int,
-    report_dir: Path | None,
-    fail_under: float | None,
-    cassettes: Path,
-    gold_dir: Path,
-    articles_dir: Path,
-) -> None:
-    """Score prompt versions against the gold set, replaying recorded cassettes (offline)."""
-    from rich.console import Console
-
-    with user_errors():
-        from agreement_llm.evaluation.report import print_eval
-        from agreement_llm.evaluation.suite import RunResult, run_eval
-
-    if more_prompts and not first_prompt:
-        raise click.UsageError(
-            f"unexpected arguments {' '.join(more_prompts)}; name prompt versions after --prompts"
-        )
-    prompts = [first_prompt, *more_prompts] if first_prompt else None
-    console = Console(stderr=True)
-    with user_errors():
-        target: AbstractContextManager[Endpoint]
-        if record:  # a live server: the one named, else the local one (started if needed)
-            target = _endpoint(model, base_url, server, base_url is None, port)
-        else:  # replay: each cassette set says how it was recorded (its set.json)
-            replay = local_endpoint(port)
-            target = nullcontext(replay.with_model(model) if model else replay)
-
-        def progress(result: RunResult) -> None:
-            state = f"failed ({result.error.kind})" if result.error else "ok"
-            console.print(f"{result.prompt} {result.article_id}: {state}", highlight=False)
-
-        with target as endpoint:
-            run = run_eval(
-                endpoint=endpoint,
-                cassettes=cassettes,
-                gold_dir=gold_dir,
-                articles_dir=articles_dir,
-                prompts=prompts,
-                articles=articles,
-                record=record,
-                on_result=progress if record else None,
-            )
-        print_eval(run, Console())
-        if report_dir is not None:
-            from agreement_llm.evaluation.report import write_reports
-
-            written = write_reports(run, report_dir)
-            click.echo(f"wrote {', '.join(str(p) for p in written)}")
-    if fail_under is not None:
-        low = [v for v in run.versions if v.figures.micro.f1 < fail_under]
-        if low:
-            names = ", ".join(f"{v.prompt} {v.figures.micro.f1:.3f}" for v in low)
-            click.echo(f"micro F1 under {fail_under}: {names}", err=True)
-            sys.exit(1)
+main.add_command(eval_cmd)
+main.add_command(prompts_group)
+main.add_command(gold_group)
 
 
 if __name__ == "__main__":

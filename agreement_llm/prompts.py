@@ -181,12 +181,15 @@ def list_prompts(root: Path | None = None) -> list[Prompt]:
 
 
 def load_prompt(version: str | None = None, root: Path | None = None) -> Prompt:
-    """The prompt version named (`"v1"`), or the newest when `version` is None."""
+    """The prompt version named (`"v1"`), or the default when `version` is None: the one
+    `prompts/DEFAULT` names (see `set_default_version`), else the newest."""
     versions = _load_all(root or prompts_dir())
     if not versions:
         raise InputError("no prompt versions found")
     if version is None:
-        return next(reversed(versions.values()))
+        version = default_version(root)
+        if version is None:  # no prompts/DEFAULT: the newest version
+            return next(reversed(versions.values()))
     try:
         return versions[version]
     except KeyError:
@@ -214,3 +217,90 @@ def check_fits(messages: list[dict[str, str]], max_tokens: int, endpoint: Endpoi
             f"article too long: about {needed} prompt tokens plus {max_tokens} for the answer "
             f"exceed the model's context of {endpoint.context_tokens} tokens; split the article"
         )
+
+
+DEFAULT_FILE = "DEFAULT"
+PINS_FILE = "PINNED.json"
+
+
+def default_version(root: Path | None = None) -> str | None:
+    """The version `prompts/DEFAULT` names, or None when there is no such file."""
+    path = (root or prompts_dir()) / DEFAULT_FILE
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8").strip() or None
+
+
+def set_default_version(version: str, root: Path | None = None) -> Prompt:
+    """Make `version` the default of `extract` (writes `prompts/DEFAULT`); it must exist."""
+    folder = root or prompts_dir()
+    prompt = load_prompt(version, folder)
+    (folder / DEFAULT_FILE).write_text(version + "\n", encoding="utf-8")
+    return prompt
+
+
+def new_version(
+    version: str,
+    parent: str,
+    description: str,
+    root: Path | None = None,
+    *,
+    today: date | None = None,
+) -> Path:
+    """Scaffold version `version` from `parent`: a copy of every file of the parent's folder,
+    with the manifest's id, parent, date and description set. Returns the new folder."""
+    folder = root or prompts_dir()
+    load_prompt(parent, folder)  # the parent exists and is valid
+    target = folder / version
+    if target.exists():
+        raise InputError(f"{target}: prompt version {version} exists already")
+    manifest = json.loads((folder / parent / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(
+        id=version,
+        parent=parent,
+        date=(today or date.today()).isoformat(),
+        description=description,
+    )
+    try:
+        PromptManifest.model_validate(manifest)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise InputError(f"new version {version!r}: field {where}: {err['msg']}") from None
+    target.mkdir()
+    for path in sorted((folder / parent).iterdir()):
+        if path.is_file() and path.name != "manifest.json":
+            (target / path.name).write_bytes(path.read_bytes())
+    (target / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    _load_all.cache_clear()
+    return target
+
+
+def read_pins(root: Path | None = None) -> dict[str, str]:
+    """The pinned content hash of each recorded version (`prompts/PINNED.json`)."""
+    path = (root or prompts_dir()) / PINS_FILE
+    if not path.is_file():
+        return {}
+    pins: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return pins
+
+
+def pin_versions(versions: list[str], root: Path | None = None) -> dict[str, str]:
+    """Pin the content hash of each version in `prompts/PINNED.json` (a recorded version must
+    not change: its cassettes would no longer replay). A pinned version whose files changed is
+    refused. Returns every pin."""
+    folder = root or prompts_dir()
+    pins = read_pins(folder)
+    for version in versions:
+        digest = load_prompt(version, folder).sha256
+        if pins.get(version, digest) != digest:
+            raise InputError(
+                f"prompt version {version} changed since it was pinned ({pins[version][:12]}, "
+                f"now {digest[:12]}); restore it and make a new version instead"
+            )
+        pins[version] = digest
+    ordered = dict(sorted(pins.items(), key=lambda kv: _version_key(kv[0])))
+    (folder / PINS_FILE).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
+    return ordered

@@ -1,6 +1,5 @@
-"""Wall time to replay and score all gold articles x all recorded prompt versions.
-
-Runs `agreement-llm eval` in a fresh process (cold start included), then prints the figures:
+"""Wall time to replay and score the whole matrix: every recorded model x prompt version x gold
+article, from cassettes, in a fresh process (cold start included). Prints the figures:
 
     python benchmarks/eval_replay.py [--repeat N]
 """
@@ -20,27 +19,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from agreement_llm.evaluation.suite import recorded_prompts
+    from agreement_llm.evaluation import recorded_models, recorded_prompts
 
-    versions = recorded_prompts(ROOT / "cassettes", "gemma3-270m-q4-k-m")
+    cassettes = ROOT / "cassettes"
+    columns = [
+        f"{m}/{v}" for m in recorded_models(cassettes) for v in recorded_prompts(cassettes, m)
+    ]
     articles = len(list((ROOT / "eval" / "gold").glob("*.json")))
-    runs = articles * len(versions)
+    runs = articles * len(columns)
+    command = [sys.executable, "-c", "from agreement_llm.cli import main; main()", "eval"]
     times = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "agreement_llm.cli", "eval"],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     best, worst = min(times), max(times)
-    print(f"versions: {', '.join(versions)}; articles: {articles}; article-versions: {runs}")
+    print(f"columns: {', '.join(columns)}; articles: {articles}; replays: {runs}")
     print(f"wall time, cold process, best of {args.repeat}: {best:.2f} s (worst {worst:.2f} s)")
-    print(f"per article-version: {1000 * best / max(runs, 1):.1f} ms")
+    print(f"per replayed article: {1000 * best / max(runs, 1):.1f} ms")
 
 
 if __name__ == "__main__":

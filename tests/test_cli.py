@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from agreement_llm.cli import main
-from tests.fakeserver import Behaviour, FakeServer, chat_completion
+from tests.fakeserver import Behaviour, FakeServer, chat_completion, healthy
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -89,13 +93,30 @@ def test_unknown_prompt_version(tmp_path: Path) -> None:
     assert "unknown prompt version 'v42'" in out
 
 
+GEMMA = "gemma3-270m-q4-k-m"  # the model whose cassettes are committed
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def test_eval_names_a_missing_cassette_and_the_command_to_record_it(tmp_path: Path) -> None:
     code, out = _run(
         "eval", "--prompts", "v1", "--articles", "seed_01", "--cassettes", str(tmp_path)
     )
     assert code == 1
     assert "missing cassette" in out
-    assert "agreement-llm eval --prompts v1 --articles seed_01 --record" in out
+    assert "v1/seed_01.yaml" in out
+    assert "--prompts v1 --articles seed_01 --record" in out
+
+
+def test_the_missing_cassette_error_names_every_missing_cassette(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "cassettes" / GEMMA / "v1", tmp_path / GEMMA / "v1")
+    for article in ("seed_02", "seed_04"):
+        (tmp_path / GEMMA / "v1" / f"{article}.yaml").unlink()
+    code, out = _run("eval", "--articles", "seed_0*", "--cassettes", str(tmp_path))
+    assert code == 1
+    assert "2 missing cassettes" in out
+    assert "v1/seed_02.yaml" in out
+    assert "v1/seed_04.yaml" in out
+    assert f"agreement-llm eval --model {GEMMA} --prompts v1 --articles seed_0* --record" in out
 
 
 def test_eval_with_no_cassettes_at_all(tmp_path: Path) -> None:
@@ -112,14 +133,112 @@ def test_eval_rejects_versions_without_the_flag() -> None:
 
 def test_eval_replays_and_fails_under_a_threshold(tmp_path: Path) -> None:
     code, out = _run(
-        "eval", "--prompts", "v1", "--articles", "seed_0[1-3]", "--report", str(tmp_path)
+        "eval",
+        "--model",
+        GEMMA,
+        "--prompts",
+        "v1",
+        "--articles",
+        "seed_0[1-3]",
+        "--report",
+        str(tmp_path),
     )
     assert code == 0, out
     assert "micro" in out
     assert (tmp_path / "report.json").exists()
-    code, out = _run("eval", "--prompts", "v1", "--articles", "seed_0[1-3]", "--fail-under", "0.99")
+    code, out = _run(
+        "eval",
+        "--models",
+        GEMMA,
+        "--prompts",
+        "v1",
+        "v2",
+        "--articles",
+        "seed_0[1-3]",
+        "--fail-under",
+        "0.99",
+    )
     assert code == 1
-    assert "micro F1 under 0.99: v1" in out
+    assert f"micro F1 under 0.99: {GEMMA}/v1 0.000, {GEMMA}/v2" in out
+
+
+def test_record_against_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    code, out = _run(
+        "eval",
+        "--record",
+        "--model",
+        "test-model",
+        "--prompts",
+        "v1",
+        "--articles",
+        "seed_01",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--server",
+        "llama_cpp",
+        "--cassettes",
+        str(tmp_path),
+    )
+    assert code == 1
+    assert "Traceback" not in out
+    assert "recording v1 seed_01 got no answer" in out
+    assert not list(tmp_path.rglob("*.yaml"))
+
+
+def _two_models(tmp_path: Path) -> Path:
+    """Cassettes of two models: gemma's committed v1 and v2, and test-model's v1 recorded from
+    a fake llama.cpp server through the CLI (another model, another server)."""
+    cassettes = tmp_path / "cassettes"
+    for version in ("v1", "v2"):
+        shutil.copytree(ROOT / "cassettes" / GEMMA / version, cassettes / GEMMA / version)
+    with FakeServer(healthy(), max_requests=10) as server:
+        code, out = _run(
+            "eval",
+            "--record",
+            "--model",
+            "test-model",
+            "--prompts",
+            "v1",
+            "--articles",
+            "seed_0[12]",
+            "--base-url",
+            server.base_url,
+            "--server",
+            "llama_cpp",
+            "--cassettes",
+            str(cassettes),
+        )
+    assert code == 0, out
+    return cassettes
+
+
+def test_eval_scores_two_models_side_by_side_and_exports(tmp_path: Path) -> None:
+    cassettes = _two_models(tmp_path)
+    common = ["--articles", "seed_0[12]", "--cassettes", str(cassettes)]
+    code, out = _run("eval", "--models", GEMMA, "test-model", "--format", "json", *common)
+    assert code == 0, out
+    data = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    assert [(m["model"], m["prompt"]) for m in data["matrix"]] == [
+        (GEMMA, "v1"),
+        (GEMMA, "v2"),
+        ("test-model", "v1"),
+    ]
+    assert "not recorded: test-model/v2" in out
+    assert "agreement-llm eval --model test-model --prompts v2 --record" in out
+    code, out = _run("eval", *common)  # every recorded model: the comparisons of both kinds
+    assert code == 0, out
+    assert f"version vs parent: micro F1 {GEMMA}/v2 - {GEMMA}/v1" in out
+    assert f"model vs model: micro F1 test-model/v1 - {GEMMA}/v1" in out
+    assert "Errors by class" in out
+    code, out = _run("eval", "--format", "csv", "--prompts", "v1", *common)
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out[out.index("model,") :])))
+    micro = {r["model"]: r for r in rows if r["field"] == "micro"}
+    assert micro.keys() == {GEMMA, "test-model"}
+    assert float(micro["test-model"]["f1_low"]) <= float(micro["test-model"]["f1"])
+    code, out = _run("eval", "--format", "markdown", "--prompts", "v1", *common)
+    assert code == 0, out
+    assert f"| version | {GEMMA} | test-model |" in out
 
 
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:

@@ -119,3 +119,43 @@ def test_the_command_exits_non_zero_on_broken_gold(
     )
     assert result.exit_code == 1
     assert "people.0.role = 'boss'" in result.output
+
+
+def test_gold_new_writes_a_skeleton_from_an_extraction_that_check_then_reads(
+    tmp_path: Path,
+) -> None:
+    from tests.fakeserver import FakeServer, healthy
+
+    article = tmp_path / "inbox" / "release.txt"
+    article.parent.mkdir()
+    article.write_text("A Corp and B City signed a memorandum of understanding.")
+    results = tmp_path / "results.jsonl"
+    with FakeServer(healthy(), max_requests=5) as server:
+        made = CliRunner().invoke(
+            main,
+            [
+                "extract",
+                str(article),
+                "--out",
+                str(results),
+                "--base-url",
+                server.base_url,
+                "--server",
+                "llama_cpp",
+                "--no-cache",
+            ],
+        )
+    assert made.exit_code == 0, made.output
+    gold_dir, articles_dir = tmp_path / "gold", tmp_path / "articles"
+    dirs = ["--gold-dir", str(gold_dir), "--articles-dir", str(articles_dir)]
+    new = CliRunner().invoke(main, ["gold", "new", str(article), "--from", str(results), *dirs])
+    assert new.exit_code == 0, new.output
+    data = json.loads((gold_dir / "release.json").read_text(encoding="utf-8"))
+    assert data["record"]["agreements"]  # pre-filled from the extraction
+    assert "place" in data["record"]["agreements"][0]  # every field written out
+    assert (articles_dir / "release.txt").exists()
+    again = CliRunner().invoke(main, ["gold", "new", str(article), *dirs])
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+    check = CliRunner().invoke(main, ["gold", "check", *dirs])
+    assert "1 articles" in check.output

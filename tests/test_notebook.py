@@ -4,6 +4,7 @@ replay, and on a user's own results file."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,12 @@ def _html(outputs: list[Any]) -> list[str]:
 def test_explore_notebook_executes_on_the_recorded_replay() -> None:
     outputs = _execute()
     assert any("<mark" in h for h in _html(outputs))  # the record view highlights spans
+    text = "".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs
+    )
+    assert re.search(r"signed_year\s+Int64", text)  # years are nullable integers, not 2008.0
+    assert re.search(r"kind\s+category", text)
+    assert "gemma3-270m-q4-k-m/v1" in text  # every recorded column is replayed
 
 
 def test_explore_notebook_shows_a_users_own_results(tmp_path: Path) -> None:
@@ -60,3 +67,19 @@ def test_explore_notebook_shows_a_users_own_results(tmp_path: Path) -> None:
     html = "".join(_html(outputs))
     assert "<mark" in html  # the user's article, with its spans highlighted
     assert "A Corp" in html
+
+
+def test_explore_notebook_uses_only_public_names() -> None:
+    import importlib
+
+    notebook = nbformat.read(  # type: ignore[no-untyped-call]
+        ROOT / "notebooks" / "explore.ipynb", as_version=4
+    )
+    source = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    imports = re.findall(r"^from (agreement_llm\S*) import (.+)$", source, re.MULTILINE)
+    assert imports
+    for module, names in imports:
+        assert module in ("agreement_llm", "agreement_llm.evaluation"), module
+        public = importlib.import_module(module).__all__
+        for name in names.split(","):
+            assert name.strip() in public, f"{module}.{name.strip()} is not public"

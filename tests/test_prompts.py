@@ -1,33 +1,80 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from agreement_llm.errors import InputError
-from agreement_llm.prompts import list_prompts, load_prompt
+from agreement_llm.prompts import (
+    default_version,
+    list_prompts,
+    load_prompt,
+    new_version,
+    pin_versions,
+    read_pins,
+    set_default_version,
+)
 
-# Recorded prompt versions are immutable: a change is a new version. Add a line per version.
-PINNED = {
-    "v1": "ea2ba897a8ba",
-    "v2": "117228385749",
-    "v3": "4afe9980d4a5",
-}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _recorded() -> set[str]:
+    return {p.parent.name for p in (ROOT / "cassettes").glob("*/*/*.yaml")}
 
 
 def test_recorded_versions_are_unchanged() -> None:
-    found = {p.id: p.sha256[:12] for p in list_prompts()}
-    for version, digest in PINNED.items():
+    """Recorded prompt versions are immutable (a change is a new version); their hashes are
+    pinned in prompts/PINNED.json by `agreement-llm prompts pin`."""
+    pins = read_pins()
+    found = {p.id: p.sha256 for p in list_prompts()}
+    for version, digest in pins.items():
         assert found.get(version) == digest, f"prompt {version} changed: make a new version"
 
 
-def test_every_version_is_pinned() -> None:
-    assert {p.id for p in list_prompts()} == set(PINNED)
+def test_every_recorded_version_is_pinned() -> None:
+    assert _recorded() <= set(read_pins()), "run: agreement-llm prompts pin"
 
 
-def test_default_is_the_newest() -> None:
-    assert load_prompt().id == list_prompts()[-1].id
+def test_the_default_is_the_one_prompts_default_names() -> None:
+    assert default_version() == (ROOT / "prompts" / "DEFAULT").read_text().strip()
+    assert load_prompt().id == default_version()
+
+
+def _two_versions(root: Path) -> None:
+    for n in (1, 2):
+        parent = {"parent": f"v{n - 1}"} if n > 1 else {}
+        _version(root, f"v{n}", {"id": f"v{n}", "date": "2026-01-01", "description": "d", **parent})
+
+
+def test_without_a_pointer_the_default_is_the_newest(tmp_path: Path) -> None:
+    _two_versions(tmp_path)
+    assert load_prompt(root=tmp_path).id == "v2"
+    set_default_version("v1", tmp_path)
+    assert load_prompt(root=tmp_path).id == "v1"
+    new_version("v3", "v2", "newer", tmp_path)
+    assert load_prompt(root=tmp_path).id == "v1"  # a new folder does not move the default
+    with pytest.raises(InputError, match="unknown prompt version 'v9'"):
+        set_default_version("v9", tmp_path)
+
+
+def test_new_version_copies_every_file_and_sets_parent_and_date(tmp_path: Path) -> None:
+    _two_versions(tmp_path)
+    (tmp_path / "v2" / "step_parties.md").write_text("a second step {article}")
+    folder = new_version("v3", "v2", "why it changed", tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "step_parties.md",
+        "system.md",
+        "user.md",
+    ]
+    assert (folder / "step_parties.md").read_text() == "a second step {article}"
+    manifest = load_prompt("v3", tmp_path).manifest
+    assert (manifest.parent, manifest.description) == ("v2", "why it changed")
+    assert manifest.date.isoformat() == json.loads((folder / "manifest.json").read_text())["date"]
+    with pytest.raises(InputError, match="exists already"):
+        new_version("v3", "v2", "again", tmp_path)
 
 
 def test_manifests_chain_to_existing_parents() -> None:
@@ -89,3 +136,14 @@ def test_versions_sort_by_number(tmp_path: Path) -> None:
     for n in (10, 2, 1):
         _version(tmp_path, f"v{n}", {"id": f"v{n}", "date": "2026-01-01", "description": "d"})
     assert [p.id for p in list_prompts(tmp_path)] == ["v1", "v2", "v10"]
+
+
+def test_pinning_refuses_a_changed_version(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    _two_versions(first)
+    assert pin_versions(["v1"], first) == {"v1": load_prompt("v1", first).sha256}
+    shutil.copytree(first, second)  # the same versions later, v1 edited after its recording
+    (second / "v1" / "system.md").write_text("edited after recording")
+    with pytest.raises(InputError, match="changed since it was pinned"):
+        pin_versions(["v1"], second)
+    assert pin_versions(["v2"], second).keys() == {"v1", "v2"}

@@ -3,12 +3,14 @@ paired bootstrap comparison of two prompt versions."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agreement_llm.evaluation.scoring import FIELDS, ArticleScore
 
-__all__ = ["Comparison", "Counts", "Figures", "compare", "figures"]
+__all__ = ["Comparison", "Counts", "Figures", "compare", "f1_intervals", "figures"]
 
 BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 20261121
@@ -66,6 +68,7 @@ class Figures(BaseModel):
     macro_f1: float
     detection: Counts
     per_article_f1: dict[str, float]
+    intervals: dict[str, tuple[float, float]] = Field(default_factory=dict)
 
 
 def _article_counts(score: ArticleScore) -> tuple[int, int, int]:
@@ -103,14 +106,52 @@ def figures(scores: list[ArticleScore]) -> Figures:
         macro_f1=sum(present) / len(present) if present else 0.0,
         detection=detection,
         per_article_f1={s.article_id: s.f1 for s in scores},
+        intervals=f1_intervals(scores),
     )
 
 
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    denominator = 2 * tp + fp + fn
+    out: np.ndarray = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+    return out
+
+
+def f1_intervals(
+    scores: list[ArticleScore],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> dict[str, tuple[float, float]]:
+    """95% bootstrap interval (over articles) of each field's F1 and of micro F1."""
+    if not scores:
+        return {}
+    names = [*FIELDS, "micro"]
+    counts = np.zeros((len(scores), len(names), 3))
+    for i, score in enumerate(scores):
+        for slot in score.slots:
+            j = FIELDS.index(slot.field)
+            counts[i, j] += (slot.tp, slot.fp, slot.fn)
+    counts[:, -1] = counts[:, :-1].sum(axis=1)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(scores), size=(resamples, len(scores)))
+    weights = np.zeros((resamples, len(scores)))
+    np.add.at(weights, (np.arange(resamples)[:, None], picks), 1.0)
+    totals = (weights @ counts.reshape(len(scores), -1)).reshape(resamples, len(names), 3)
+    f1 = _f1(totals[..., 0], totals[..., 1], totals[..., 2])
+    low, high = np.percentile(f1, [2.5, 97.5], axis=0)
+    present = counts.sum(axis=(0, 2)) > 0
+    return {name: (float(low[j]), float(high[j])) for j, name in enumerate(names) if present[j]}
+
+
 class Comparison(BaseModel):
-    """The newer version's micro F1 minus the older's, with a 95% paired bootstrap interval."""
+    """The newer column's micro F1 minus the older's, with a 95% paired bootstrap interval.
+
+    `kind` says what differs: the prompt version (`parent`: a version against its parent on
+    the same model) or the model (`model`: two models on the same version)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["parent", "model"] = "parent"
     older: str
     newer: str
     difference: float

@@ -1,8 +1,8 @@
-"""The eval's report: the table printed in the terminal, and report.json and report.html."""
+"""The eval's report: the tables printed in the terminal, and report.json (every figure as
+data; report.html is rendered from it by `agreement_llm.evaluation.html`)."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -10,119 +10,185 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from agreement_llm.display import highlight
+from agreement_llm.evaluation.analysis import ERROR_CLASSES, error_summary
 from agreement_llm.evaluation.metrics import Counts
+from agreement_llm.evaluation.prices import Price, cost, load_prices
 from agreement_llm.evaluation.scoring import FIELDS
 from agreement_llm.evaluation.suite import EvalRun, VersionRun
-from agreement_llm.grounding import ground
+from agreement_llm.prompts import load_prompt, prompts_dir
 
-__all__ = ["print_eval", "write_reports"]
-
-
-def _prf(c: Counts) -> str:
-    return f"{c.precision:.2f} {c.recall:.2f} {c.f1:.2f}"
+__all__ = ["print_eval", "report_data", "write_reports"]
 
 
-def comparison_table(run: EvalRun) -> Table:
-    """Per-field P/R/F1, micro, macro and detection, one column per version."""
+def _interval(v: VersionRun, name: str) -> str:
+    low, high = v.figures.intervals.get(name, (0.0, 0.0))
+    return f"[{low:.2f}, {high:.2f}]"
+
+
+def _f1(v: VersionRun, c: Counts, name: str) -> str:
+    return f"{c.f1:.2f} {_interval(v, name)}" if c.slots else "-"
+
+
+def matrix_table(run: EvalRun) -> Table:
+    """Micro F1 (95% bootstrap interval) of each prompt version (rows) x model (columns)."""
     table = Table(
-        title=f"Prompt versions on {len(run.golds)} gold articles, model {run.model}",
-        caption="cells: precision recall F1; n: gold slots of the field",
+        title=f"Micro F1 on {len(run.golds)} gold articles: prompt versions x models",
+        caption="F1 [95% bootstrap interval over articles]; failed: extractions that failed",
+    )
+    table.add_column("version")
+    for model in run.models:
+        table.add_column(model, justify="right")
+    for prompt in dict.fromkeys(v.prompt for v in run.versions):
+        cells = []
+        for model in run.models:
+            v = run.column(model, prompt)
+            cells.append(
+                "not recorded"
+                if v is None
+                else f"{_f1(v, v.figures.micro, 'micro')} failed {len(v.failures)}"
+            )
+        table.add_row(prompt, *cells)
+    return table
+
+
+def fields_table(run: EvalRun) -> Table:
+    """Per-field F1 with its bootstrap interval, one column per (model, version)."""
+    table = Table(
+        title="F1 per field",
+        caption="F1 [95% bootstrap interval over articles]; n: gold slots of the field",
     )
     table.add_column("field")
     table.add_column("n", justify="right")
     for v in run.versions:
-        table.add_column(v.prompt, justify="right")
+        table.add_column(v.label, justify="right")
     first = run.versions[0].figures
     for name in FIELDS:
         gold_slots = first.fields[name].tp + first.fields[name].fn
         if not any(v.figures.fields[name].slots for v in run.versions) and gold_slots == 0:
             continue
-        table.add_row(name, str(gold_slots), *(_prf(v.figures.fields[name]) for v in run.versions))
+        table.add_row(
+            name, str(gold_slots), *(_f1(v, v.figures.fields[name], name) for v in run.versions)
+        )
     table.add_section()
     table.add_row(
         "micro",
         str(first.micro.tp + first.micro.fn),
-        *(_prf(v.figures.micro) for v in run.versions),
+        *(_f1(v, v.figures.micro, "micro") for v in run.versions),
         style="bold",
     )
     table.add_row("macro F1", "", *(f"{v.figures.macro_f1:.3f}" for v in run.versions))
     table.add_row(
-        "detection",
+        "detection F1",
         str(first.detection.tp + first.detection.fn),
-        *(_prf(v.figures.detection) for v in run.versions),
+        *(f"{v.figures.detection.f1:.2f}" for v in run.versions),
     )
     table.add_row("failed extractions", "", *(str(len(v.failures)) for v in run.versions))
     return table
 
 
-def cost_table(run: EvalRun) -> Table:
-    """Tokens and recorded latency per article, for each version."""
-    table = Table(title="Cost per article (tokens in/out; latency as recorded)")
-    table.add_column("article")
+def errors_table(run: EvalRun) -> Table:
+    """Missed and false slots by class, one column per (model, version)."""
+    table = Table(title="Errors by class (missed and false slots)")
+    table.add_column("class")
+    summaries = [error_summary(v) for v in run.versions]
     for v in run.versions:
-        table.add_column(f"{v.prompt} tokens", justify="right")
-        table.add_column(f"{v.prompt} s", justify="right")
-        table.add_column(f"{v.prompt} F1", justify="right")
-    for gold in run.golds:
-        cells: list[str] = []
-        for v in run.versions:
-            tin, tout = v.tokens(gold.article_id)
-            lat = v.latency_s.get(gold.article_id)
-            cells += [
-                f"{tin}/{tout}",
-                "-" if lat is None else f"{lat:.0f}",
-                f"{v.figures.per_article_f1[gold.article_id]:.2f}",
-            ]
-        table.add_row(gold.article_id, *cells)
+        table.add_column(v.label, justify="right")
+    for name in ERROR_CLASSES:
+        table.add_row(name, *(str(s.counts[name]) for s in summaries))
+    table.add_section()
+    table.add_row("worst articles", *(", ".join(a for a, _, _ in s.worst) for s in summaries))
     return table
 
 
-def print_eval(run: EvalRun, console: Console | None = None, *, costs: bool = True) -> None:
-    """Print the comparison, the bootstrap differences and (optionally) the costs."""
-    out = console or Console()
-    out.print(comparison_table(run))
-    for c in run.comparisons:
-        out.print(
-            f"micro F1 {c.newer} - {c.older}: {c.difference:+.3f} "
-            f"(95% paired bootstrap CI {c.low:+.3f} to {c.high:+.3f}, {c.resamples} resamples "
-            f"over {c.articles} articles); {c.newer} worse in {c.share_worse:.1%} of resamples"
+def totals(v: VersionRun, prices: dict[str, Price]) -> dict[str, Any]:
+    """Tokens, recorded seconds and estimated cost of a column over all its articles."""
+    tokens = [v.tokens(r.article_id) for r in v.results]
+    tin, tout = sum(t[0] for t in tokens), sum(t[1] for t in tokens)
+    return {
+        "prompt_tokens": tin,
+        "completion_tokens": tout,
+        "seconds": round(sum(v.latency_s.values()), 3),
+        "cost_usd": cost(prices, v.model, tin, tout),
+    }
+
+
+def _usd(value: float | None) -> str:
+    return "no price" if value is None else f"${value:.4f}"
+
+
+def cost_table(run: EvalRun, prices: dict[str, Price]) -> Table:
+    """Tokens, recorded seconds and estimated cost per column, in total and per article."""
+    table = Table(title="Cost (tokens in/out, seconds as recorded, estimated USD)")
+    table.add_column("column")
+    for name in ("tokens in", "tokens out", "seconds", "cost", "per article"):
+        table.add_column(name, justify="right")
+    for v in run.versions:
+        t = totals(v, prices)
+        n = max(len(v.results), 1)
+        per = None if t["cost_usd"] is None else t["cost_usd"] / n
+        table.add_row(
+            v.label,
+            str(t["prompt_tokens"]),
+            str(t["completion_tokens"]),
+            f"{t['seconds']:.0f}",
+            _usd(t["cost_usd"]),
+            f"{_usd(per)}, {t['seconds'] / n:.1f} s",
         )
+    return table
+
+
+def print_eval(
+    run: EvalRun, console: Console | None = None, *, prices: dict[str, Price] | None = None
+) -> None:
+    """Print the matrix, the fields, the comparisons, the error analysis and the costs."""
+    out = console or Console()
+    out.print(matrix_table(run))
+    out.print(fields_table(run))
+    for c in run.comparisons:
+        what = "version vs parent" if c.kind == "parent" else "model vs model"
+        out.print(
+            f"{what}: micro F1 {c.newer} - {c.older}: {c.difference:+.3f} "
+            f"(95% paired bootstrap CI {c.low:+.3f} to {c.high:+.3f}, {c.resamples} resamples "
+            f"over {c.articles} articles); {c.newer} worse in {c.share_worse:.1%} of resamples",
+            highlight=False,
+        )
+    out.print(errors_table(run))
     for v in run.versions:
         for r in v.failures:
             assert r.error is not None
-            out.print(f"[yellow]{v.prompt} {r.article_id}: {r.error}[/yellow]", highlight=False)
-    if costs:
-        out.print(cost_table(run))
+            out.print(f"[yellow]{v.label} {r.article_id}: {r.error}[/yellow]", highlight=False)
+    out.print(cost_table(run, prices or load_prices()))
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}
-th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.article{white-space:pre-wrap;border:1px solid #ddd;padding:1em;background:#fafafa;
-font-size:0.9em;max-height:30em;overflow:auto}
-mark.exact{background:#c8f0c8}mark.fuzzy{background:#f5e6a8}mark.gold{background:none;
-border-bottom:2px solid #3a6ee8}
-.tp{color:#176117}.fn{color:#b00020;font-weight:bold}.fp{color:#c05800;font-weight:bold}
-.fp\\+fn{color:#8a2be2;font-weight:bold}details{margin:0.6em 0}summary{cursor:pointer}
-.legend span{margin-right:1em}
-"""
-_LABEL = {"tp": "match", "fn": "missed", "fp": "hallucinated", "fp+fn": "wrong"}
+def _prompt_data(version: str) -> dict[str, Any]:
+    prompt = load_prompt(version)
+    folder = prompts_dir() / version
+    files = (
+        {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()}
+        if folder.is_dir()
+        else {"system.md": prompt.system, "user.md": prompt.user}
+    )
+    return {
+        "sha256": prompt.sha256,
+        "manifest": prompt.manifest.model_dump(mode="json"),
+        "files": files,
+    }
 
 
-def _version_data(v: VersionRun) -> dict[str, Any]:
-    f = v.figures
+def _column_data(run: VersionRun, prices: dict[str, Price]) -> dict[str, Any]:
+    f = run.figures
     articles: dict[str, Any] = {}
-    for result, score in zip(v.results, v.scores, strict=True):
-        tokens_in, tokens_out = v.tokens(result.article_id)
+    for result, score in zip(run.results, run.scores, strict=True):
+        tokens_in, tokens_out = run.tokens(result.article_id)
         articles[result.article_id] = {
             "f1": score.f1,
             "error": str(result.error) if result.error else None,
             "error_kind": result.error.kind if result.error else None,
+            "raw_output": [a.raw for a in result.attempts] if result.error else None,
             "prompt_tokens": tokens_in,
             "completion_tokens": tokens_out,
-            "recorded_latency_s": v.latency_s.get(result.article_id),
+            "recorded_latency_s": run.latency_s.get(result.article_id),
+            "cost_usd": cost(prices, run.model, tokens_in, tokens_out),
             "record": result.extraction.record.model_dump(mode="json")
             if result.extraction
             else None,
@@ -132,134 +198,49 @@ def _version_data(v: VersionRun) -> dict[str, Any]:
             "slots": [s.model_dump(mode="json") for s in score.slots],
         }
     return {
-        "prompt": v.prompt,
-        "fields": {name: f.fields[name].summary() for name in FIELDS},
-        "micro": f.micro.summary(),
+        "label": run.label,
+        "model": run.model,
+        "prompt": run.prompt,
+        "fields": {
+            name: {**f.fields[name].summary(), "f1_interval": f.intervals.get(name)}
+            for name in FIELDS
+        },
+        "micro": {**f.micro.summary(), "f1_interval": f.intervals.get("micro")},
         "macro_f1": f.macro_f1,
         "detection": f.detection.summary(),
-        "failed_extractions": len(v.failures),
+        "failed_extractions": len(run.failures),
+        "errors": error_summary(run).as_data(),
+        "totals": totals(run, prices),
         "articles": articles,
     }
 
 
-def report_data(run: EvalRun) -> dict[str, Any]:
+def report_data(run: EvalRun, prices: dict[str, Price] | None = None) -> dict[str, Any]:
     """Every figure of the run as plain JSON data."""
+    table = prices or load_prices()
+    columns = [_column_data(v, table) for v in run.versions]
+    spent = [c["totals"]["cost_usd"] for c in columns]
     return {
-        "model": run.model,
+        "run_at": run.run_at.isoformat(timespec="seconds"),
+        "library_version": run.library_version,
+        "models": run.models,
         "articles": [g.article_id for g in run.golds],
-        "versions": [_version_data(v) for v in run.versions],
+        "columns": columns,
         "comparisons": [c.model_dump() for c in run.comparisons],
+        "total_cost_usd": None if None in spent else sum(s or 0.0 for s in spent),
+        "prompts": {p: _prompt_data(p) for p in dict.fromkeys(v.prompt for v in run.versions)},
+        "unrecorded": [list(pair) for pair in run.unrecorded],
     }
 
 
-def _prf_cells(c: dict[str, float | int]) -> str:
-    return "".join(f'<td class="num">{c[k]:.2f}</td>' for k in ("precision", "recall", "f1"))
-
-
-def _comparison_html(data: dict[str, Any]) -> str:
-    versions = data["versions"]
-    head = "".join(f'<th colspan="3">{html.escape(v["prompt"])}</th>' for v in versions)
-    sub = "<th>P</th><th>R</th><th>F1</th>" * len(versions)
-    rows = []
-    for name in [*FIELDS, "micro", "detection"]:
-        cells = "".join(
-            _prf_cells(v["fields"][name] if name in FIELDS else v[name]) for v in versions
-        )
-        rows.append(f"<tr><td>{name}</td>{cells}</tr>")
-    macro = "".join(f'<td class="num" colspan="3">{v["macro_f1"]:.3f}</td>' for v in versions)
-    failed = "".join(
-        f'<td class="num" colspan="3">{v["failed_extractions"]}</td>' for v in versions
-    )
-    rows.append(f"<tr><td>macro F1</td>{macro}</tr><tr><td>failed extractions</td>{failed}</tr>")
-    comps = "".join(
-        f"<p>micro F1 {html.escape(c['newer'])} - {html.escape(c['older'])}: "
-        f"<b>{c['difference']:+.3f}</b> (95% paired bootstrap CI {c['low']:+.3f} to "
-        f"{c['high']:+.3f}, {c['resamples']} resamples over {c['articles']} articles); "
-        f"{html.escape(c['newer'])} worse in {c['share_worse']:.1%} of resamples</p>"
-        for c in data["comparisons"]
-    )
-    return (
-        f'<table id="comparison"><tr><th rowspan="2">field</th>{head}</tr><tr>{sub}</tr>'
-        f"{''.join(rows)}</table>{comps}"
-    )
-
-
-def _label(slot: dict[str, Any]) -> str:
-    return f"{slot['field']}.{slot['part']}" if slot.get("part") else str(slot["field"])
-
-
-def _slot_table(slots: list[dict[str, Any]]) -> str:
-    rows = "".join(
-        f'<tr class="{s["outcome"]}"><td>{html.escape(_label(s))}</td>'
-        f"<td>{html.escape(str(s['gold'] or ''))}</td><td>{html.escape(str(s['pred'] or ''))}</td>"
-        f'<td class="{s["outcome"]}">{_LABEL[s["outcome"]]}</td></tr>'
-        for s in slots
-    )
-    return (
-        "<table><tr><th>field</th><th>gold</th><th>predicted</th><th>outcome</th></tr>"
-        f"{rows}</table>"
-    )
-
-
-def _article_html(run: EvalRun, data: dict[str, Any], article_id: str) -> str:
-    text = run.articles[article_id].text
-    gold = next(g for g in run.golds if g.article_id == article_id)
-    parts = [
-        f"<details><summary><b>{html.escape(article_id)}</b> — F1 "
-        + ", ".join(
-            f"{v['prompt']} {v['articles'][article_id]['f1']:.2f}" for v in data["versions"]
-        )
-        + "</summary>",
-        "<h4>Gold values in the article</h4>",
-        f'<div class="article">{highlight(text, ground(gold.record, text).spans, "gold")}</div>',
-    ]
-    for vrun, v in zip(run.versions, data["versions"], strict=True):
-        art = v["articles"][article_id]
-        result = next(r for r in vrun.results if r.article_id == article_id)
-        parts.append(f"<h4>{html.escape(v['prompt'])}</h4>")
-        if result.extraction is not None:
-            spans = result.extraction.grounding.spans
-            missing = [s for s in spans if s.status.value == "not_found"]
-            parts.append(f'<div class="article">{highlight(text, spans)}</div>')
-            if missing:
-                parts.append(
-                    "<p>Predicted values not in the article: "
-                    + "; ".join(
-                        f"<code>{html.escape(s.path)}</code> = {html.escape(s.value)}"
-                        for s in missing
-                    )
-                    + "</p>"
-                )
-        else:
-            parts.append(f'<p class="fn">extraction failed: {html.escape(art["error"] or "")}</p>')
-        parts.append(_slot_table(art["slots"]))
-    parts.append("</details>")
-    return "".join(parts)
-
-
-def render_html(run: EvalRun, data: dict[str, Any]) -> str:
-    """The self-contained HTML report."""
-    articles = "".join(_article_html(run, data, g.article_id) for g in run.golds)
-    legend = (
-        '<p class="legend"><span><mark class="gold">gold value</mark></span>'
-        '<span><mark class="exact">predicted, found exactly</mark></span>'
-        '<span><mark class="fuzzy">predicted, found fuzzily</mark></span>'
-        '<span class="fn">missed</span><span class="fp">hallucinated</span>'
-        '<span class="fp+fn">wrong</span></p>'
-    )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>agreement-llm '
-        f"eval: {html.escape(run.model)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>agreement-llm eval</h1><p>Model <b>{html.escape(run.model)}</b>, "
-        f"{len(run.golds)} gold articles.</p><h2>Comparison</h2>{_comparison_html(data)}"
-        f"<h2>Articles</h2>{legend}{articles}</body></html>"
-    )
-
-
-def write_reports(run: EvalRun, out_dir: Path) -> list[Path]:
+def write_reports(
+    run: EvalRun, out_dir: Path, *, prices: dict[str, Price] | None = None
+) -> list[Path]:
     """Write `report.json` and `report.html` into `out_dir`; return their paths."""
+    from agreement_llm.evaluation.html import render_html
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = report_data(run)
+    data = report_data(run, prices)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path.write_text(render_html(run, data), encoding="utf-8")

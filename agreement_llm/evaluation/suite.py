@@ -1,17 +1,20 @@
-"""The eval suite: every prompt version over every gold article, each replayed from its cassette
-(or recorded when missing), scored and compared."""
+"""The eval suite: every recorded (model, prompt version) pair over every gold article, each
+replayed from its cassette (or recorded when missing), scored and compared: each version
+against its parent on the same model, each model against the others on the same version."""
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from fnmatch import fnmatch
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 from agreement_llm.articles import Article
-from agreement_llm.config import Endpoint
+from agreement_llm.config import Endpoint, local_endpoint
 from agreement_llm.errors import AgreementLLMError, InputError
 from agreement_llm.evaluation.cassettes import (
     cassette_path,
@@ -24,8 +27,8 @@ from agreement_llm.evaluation.gold import GoldFile, articles_for, load_gold_dir
 from agreement_llm.evaluation.metrics import Comparison, Figures, compare, figures
 from agreement_llm.evaluation.scoring import ArticleScore, score_article
 from agreement_llm.extract import Extraction, extract_with_details
-from agreement_llm.llm import ExtractionError
-from agreement_llm.prompts import load_prompt
+from agreement_llm.llm import Attempt, ExtractionError
+from agreement_llm.prompts import list_prompts, load_prompt
 from agreement_llm.retry import RetryPolicy
 
 __all__ = [
@@ -34,9 +37,12 @@ __all__ = [
     "MissingCassetteError",
     "RunResult",
     "VersionRun",
+    "record_command",
+    "recorded_models",
     "recorded_prompts",
     "run_article",
     "run_eval",
+    "unrecorded_versions",
 ]
 
 
@@ -46,7 +52,7 @@ EVAL_POLICY = RetryPolicy(transient_attempts=3, reasks=1, initial_wait=0.0, jitt
 
 
 class MissingCassetteError(AgreementLLMError):
-    """A replay needs a cassette that has not been recorded."""
+    """A replay needs cassettes that have not been recorded (the message names them all)."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,18 @@ class RunResult:
     extraction: Extraction | None
     error: ExtractionError | None
 
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every request made for this article (re-asks included)."""
+        if self.extraction is not None:
+            return self.extraction.attempts
+        return self.error.attempts if self.error is not None else []
 
-def record_command(prompt: str, article_id: str) -> str:
-    """The command that records one missing cassette."""
-    return f"agreement-llm eval --prompts {prompt} --articles {article_id} --record"
+
+def record_command(model: str, prompts: Iterable[str], articles: str | None = None) -> str:
+    """The command that records the missing cassettes of `prompts` for one model."""
+    only = f" --articles {articles}" if articles and articles != "*" else ""
+    return f"agreement-llm eval --model {model} --prompts {' '.join(prompts)}{only} --record"
 
 
 def run_article(
@@ -75,13 +89,13 @@ def run_article(
     """Run one prompt version on one article through its cassette.
 
     Replays the cassette; with `record`, records it first when it is missing (an existing
-    cassette is never overwritten).
+    cassette is never overwritten; a request no server answered leaves no cassette).
     """
     path = cassette_path(cassettes, endpoint.model, prompt, article.article_id)
     if not path.exists() and not record:
         raise MissingCassetteError(
             f"missing cassette {path}; record it against a live server with: "
-            f"{record_command(prompt, article.article_id)}"
+            f"{record_command(endpoint.model, [prompt], article.article_id)}"
         )
     if path.exists():
         check_cassette(path)
@@ -93,58 +107,86 @@ def run_article(
             )
         except ExtractionError as exc:
             result = RunResult(article.article_id, prompt, None, exc)
-            attempts = exc.attempts
         else:
             result = RunResult(article.article_id, prompt, extraction, None)
-            attempts = extraction.attempts
-        unmatched = len(attempts) - cassette.play_count  # requests no recording answered
+        unmatched = len(result.attempts) - cassette.play_count  # requests no recording answered
         if mode == "none" and (not cassette.all_played or unmatched > 0):
             raise InputError(
                 f"cassette {path} does not hold the requests this code makes now (the prompt, "
                 "schema or request shape changed since it was recorded); record a new prompt "
                 "version instead of editing a recorded one"
             )
+    if mode == "once" and not path.exists():  # nothing answered: say so, record nothing
+        reason = str(result.error) if result.error else "no response"
+        raise InputError(f"recording {prompt} {article.article_id} got no answer: {reason}")
     return result
 
 
 @dataclass
 class VersionRun:
-    """One prompt version's results, scores and figures."""
+    """One (model, prompt version) pair's results, scores and figures: a column of the matrix."""
 
     prompt: str
     results: list[RunResult]
     scores: list[ArticleScore]
     figures: Figures
     latency_s: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+
+    @property
+    def label(self) -> str:
+        """`model/version`, the column's name in tables and reports."""
+        return f"{self.model}/{self.prompt}"
 
     @property
     def failures(self) -> list[RunResult]:
         """The articles whose extraction ended in an error."""
         return [r for r in self.results if r.error is not None]
 
+    def result(self, article_id: str) -> RunResult:
+        """The result of one article."""
+        return next(r for r in self.results if r.article_id == article_id)
+
     def tokens(self, article_id: str) -> tuple[int, int]:
         """Prompt and completion tokens used on one article (all attempts)."""
         for r in self.results:
             if r.article_id == article_id:
-                attempts = (
-                    r.extraction.attempts if r.extraction else (r.error.attempts if r.error else [])
-                )
                 return (
-                    sum(a.usage.prompt_tokens for a in attempts),
-                    sum(a.usage.completion_tokens for a in attempts),
+                    sum(a.usage.prompt_tokens for a in r.attempts),
+                    sum(a.usage.completion_tokens for a in r.attempts),
                 )
         return (0, 0)
 
 
 @dataclass
 class EvalRun:
-    """A whole eval: the gold, each version's run, and the comparisons between versions."""
+    """A whole eval: the gold, each (model, version) column, and the comparisons."""
 
-    model: str
     golds: list[GoldFile]
     articles: dict[str, Article]
     versions: list[VersionRun]
     comparisons: list[Comparison]
+    unrecorded: list[tuple[str, str]] = field(default_factory=list)
+    run_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    library_version: str = field(default_factory=lambda: package_version("agreement-llm"))
+
+    @property
+    def models(self) -> list[str]:
+        """The models of the columns, in order."""
+        return list(dict.fromkeys(v.model for v in self.versions))
+
+    @property
+    def model(self) -> str:
+        """The models, comma-separated (one name for a one-model run)."""
+        return ", ".join(self.models)
+
+    def column(self, model: str, prompt: str) -> VersionRun | None:
+        """The column of one (model, version) pair, if it was run."""
+        return next((v for v in self.versions if v.model == model and v.prompt == prompt), None)
+
+
+def _numbered(names: Iterable[str]) -> list[str]:
+    return sorted(names, key=lambda n: (int("".join(c for c in n if c.isdigit()) or 0), n))
 
 
 def recorded_prompts(cassettes: Path, model: str) -> list[str]:
@@ -152,14 +194,34 @@ def recorded_prompts(cassettes: Path, model: str) -> list[str]:
     root = cassettes / model
     if not root.is_dir():
         return []
-    names = [p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml"))]
-    return sorted(names, key=lambda n: (int("".join(c for c in n if c.isdigit()) or 0), n))
+    return _numbered(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def recorded_models(cassettes: Path) -> list[str]:
+    """The models that have cassettes for some prompt version, by name."""
+    if not cassettes.is_dir():
+        return []
+    return sorted(p.name for p in cassettes.iterdir() if recorded_prompts(cassettes, p.name))
+
+
+def unrecorded_versions(cassettes: Path, models: Iterable[str]) -> list[tuple[str, str]]:
+    """(model, version) pairs of existing prompt versions with no cassette at all."""
+    known = [p.id for p in list_prompts()]
+    out: list[tuple[str, str]] = []
+    for model in models:
+        done = set(recorded_prompts(cassettes, model))
+        out += [(model, v) for v in known if v not in done]
+    return out
+
+
+def _meta_path(cassettes: Path, model: str, result: RunResult) -> Path:
+    return cassette_path(cassettes, model, result.prompt, result.article_id).with_suffix(
+        ".meta.json"
+    )
 
 
 def _recorded_latency(cassettes: Path, result: RunResult, model: str) -> float | None:
-    meta = cassette_path(cassettes, model, result.prompt, result.article_id).with_suffix(
-        ".meta.json"
-    )
+    meta = _meta_path(cassettes, model, result)
     if meta.exists():
         value = json.loads(meta.read_text(encoding="utf-8")).get("latency_s")
         return float(value) if value is not None else None
@@ -167,22 +229,14 @@ def _recorded_latency(cassettes: Path, result: RunResult, model: str) -> float |
 
 
 def _write_meta(cassettes: Path, result: RunResult, model: str) -> None:
-    meta = cassette_path(cassettes, model, result.prompt, result.article_id).with_suffix(
-        ".meta.json"
-    )
-    attempts = (
-        result.extraction.attempts
-        if result.extraction
-        else (result.error.attempts if result.error else [])
-    )
-    meta.write_text(
+    attempts = result.attempts
+    outcome = "ok" if result.extraction else (result.error.kind if result.error else "?")
+    _meta_path(cassettes, model, result).write_text(
         json.dumps(
             {
                 "latency_s": round(sum(a.latency_s for a in attempts), 3),
                 "attempt_latencies_s": [round(a.latency_s, 3) for a in attempts],
-                "outcome": "ok"
-                if result.extraction
-                else (result.error.kind if result.error else "?"),
+                "outcome": outcome,
             },
             indent=2,
         )
@@ -191,74 +245,143 @@ def _write_meta(cassettes: Path, result: RunResult, model: str) -> None:
     )
 
 
+def _missing(
+    cassettes: Path, pairs: list[tuple[str, str]], golds: list[GoldFile], articles: str
+) -> None:
+    """Raise one `MissingCassetteError` naming every missing cassette of `pairs`."""
+    lost = [
+        (m, v, cassette_path(cassettes, m, v, g.article_id))
+        for m, v in pairs
+        for g in golds
+        if not cassette_path(cassettes, m, v, g.article_id).exists()
+    ]
+    if not lost:
+        return
+    by_model: dict[str, list[str]] = {}
+    for m, v, _ in lost:
+        by_model.setdefault(m, [])
+        if v not in by_model[m]:
+            by_model[m].append(v)
+    commands = "; ".join(record_command(m, vs, articles) for m, vs in by_model.items())
+    listed = ", ".join(str(p) for _, _, p in lost)
+    raise MissingCassetteError(
+        f"{len(lost)} missing cassette{'s' if len(lost) != 1 else ''}: {listed}; "
+        f"record them against a live server with: {commands}"
+    )
+
+
+def _run_column(
+    model: str,
+    version: str,
+    golds: list[GoldFile],
+    texts: dict[str, Article],
+    cassettes: Path,
+    live: Endpoint | None,
+    on_result: Callable[[RunResult], None] | None,
+) -> VersionRun:
+    prompt_sha = load_prompt(version).sha256
+    recorded_set = read_set(cassettes, model, version)
+    if live is not None:
+        recorded_set = write_set(cassettes, live, version, prompt_sha)
+        endpoint = live
+    else:
+        endpoint = recorded_set.endpoint() if recorded_set else local_endpoint().with_model(model)
+    if recorded_set is not None and recorded_set.prompt_sha256 != prompt_sha:
+        raise InputError(
+            f"prompt version {version} changed since its cassettes for {model} were recorded; "
+            "record a new prompt version instead"
+        )
+    results: list[RunResult] = []
+    latency: dict[str, float] = {}
+    for gold in golds:
+        fresh = not cassette_path(cassettes, model, version, gold.article_id).exists()
+        result = run_article(
+            texts[gold.article_id], version, endpoint, cassettes, record=live is not None
+        )
+        if fresh:
+            _write_meta(cassettes, result, model)
+        recorded = _recorded_latency(cassettes, result, model)
+        if recorded is not None:
+            latency[gold.article_id] = recorded
+        results.append(result)
+        if on_result:
+            on_result(result)
+    by_id = {g.article_id: g for g in golds}
+    scores = [
+        score_article(
+            r.article_id, by_id[r.article_id].record, r.extraction.record if r.extraction else None
+        )
+        for r in results
+    ]
+    return VersionRun(version, results, scores, figures(scores), latency, model)
+
+
+def comparisons(runs: list[VersionRun]) -> list[Comparison]:
+    """Each version against its parent on the same model, then each model against each other
+    model on the same version (paired bootstrap over articles)."""
+    out: list[Comparison] = []
+    for run in runs:
+        parent = load_prompt(run.prompt).manifest.parent
+        older = next((r for r in runs if r.model == run.model and r.prompt == parent), None)
+        if older is not None:
+            c = compare(older.label, older.scores, run.label, run.scores)
+            out.append(c.model_copy(update={"kind": "parent"}))
+    for a, b in itertools.combinations(runs, 2):
+        if a.prompt == b.prompt and a.model != b.model:
+            c = compare(a.label, a.scores, b.label, b.scores)
+            out.append(c.model_copy(update={"kind": "model"}))
+    return out
+
+
 def run_eval(
     *,
-    endpoint: Endpoint,
     cassettes: Path,
     gold_dir: Path,
     articles_dir: Path,
+    models: list[str] | None = None,
     prompts: list[str] | None = None,
+    endpoint: Endpoint | None = None,
     articles: str = "*",
     record: bool = False,
     on_result: Callable[[RunResult], None] | None = None,
 ) -> EvalRun:
-    """Run each prompt version over each gold article matching `articles` and score it.
+    """Score every recorded (model, version) pair of `models` x `prompts` on the gold articles
+    matching `articles`.
 
-    With no `prompts`, every version that has cassettes for the endpoint's model is run.
+    No `models`: every recorded model (or the endpoint's model when one is given); no
+    `prompts`: every recorded version of each model. Pairs with no cassette at all are skipped
+    and listed in `EvalRun.unrecorded`; a partly recorded pair, or nothing recorded at all,
+    raises `MissingCassetteError` naming every missing cassette. With `record`, missing
+    cassettes are recorded from `endpoint` (a live server) instead.
     """
     golds = [g for g in load_gold_dir(gold_dir) if fnmatch(g.article_id, articles)]
     if not golds:
         raise InputError(f"no gold articles match {articles!r} in {gold_dir}")
+    if record and endpoint is None:
+        raise InputError("recording needs the endpoint of a live server")
     texts = articles_for(golds, articles_dir)
-    versions = prompts or recorded_prompts(cassettes, endpoint.model)
-    if not versions:
+    if models is None:
+        models = [endpoint.model] if endpoint is not None else recorded_models(cassettes)
+    if not models:  # nothing recorded: what recording the default local model would need
+        from agreement_llm.serve import DEFAULT_LOCAL_MODEL
+
+        models = [DEFAULT_LOCAL_MODEL]
+    for version in prompts or []:
+        load_prompt(version)  # an unknown version fails before any work
+    wanted = [(m, v) for m in models for v in (prompts or recorded_prompts(cassettes, m))]
+    if not wanted:
         raise InputError(
-            f"no cassettes for model {endpoint.model!r} under {cassettes}; name "
+            f"no cassettes for model {', '.join(models)!r} under {cassettes}; name "
             "the prompt versions with --prompts and record them with --record"
         )
-    for version in versions:
-        load_prompt(version)  # an unknown version fails before any work
-    runs: list[VersionRun] = []
-    for version in versions:
-        results: list[RunResult] = []
-        latency: dict[str, float] = {}
-        prompt_sha = load_prompt(version).sha256
-        recorded_set = read_set(cassettes, endpoint.model, version)
-        if record:
-            recorded_set = write_set(cassettes, endpoint, version, prompt_sha)
-            version_endpoint = endpoint
-        else:
-            version_endpoint = recorded_set.endpoint() if recorded_set else endpoint
-        if recorded_set is not None and recorded_set.prompt_sha256 != prompt_sha:
-            raise InputError(
-                f"prompt version {version} changed since its cassettes for "
-                f"{endpoint.model} were recorded; record a new prompt version instead"
-            )
-        for gold in golds:
-            path = cassette_path(cassettes, endpoint.model, version, gold.article_id)
-            fresh = not path.exists()
-            result = run_article(
-                texts[gold.article_id], version, version_endpoint, cassettes, record=record
-            )
-            if fresh:
-                _write_meta(cassettes, result, endpoint.model)
-            recorded = _recorded_latency(cassettes, result, endpoint.model)
-            if recorded is not None:
-                latency[gold.article_id] = recorded
-            results.append(result)
-            if on_result:
-                on_result(result)
-        by_id = {g.article_id: g for g in golds}
-        scores = [
-            score_article(
-                r.article_id,
-                by_id[r.article_id].record,
-                r.extraction.record if r.extraction else None,
-            )
-            for r in results
-        ]
-        runs.append(VersionRun(version, results, scores, figures(scores), latency))
-    comparisons = [
-        compare(a.prompt, a.scores, b.prompt, b.scores) for a, b in itertools.pairwise(runs)
+    if record:
+        pairs = wanted
+    else:
+        pairs = [(m, v) for m, v in wanted if v in recorded_prompts(cassettes, m)]
+        _missing(cassettes, pairs or wanted, golds, articles)
+    live = endpoint if record else None
+    runs = [_run_column(m, v, golds, texts, cassettes, live, on_result) for m, v in pairs]
+    unrecorded = [
+        p for p in unrecorded_versions(cassettes, models) if not prompts or p[1] in prompts
     ]
-    return EvalRun(endpoint.model, golds, texts, runs, comparisons)
+    return EvalRun(golds, texts, runs, comparisons(runs), unrecorded)

@@ -1,0 +1,96 @@
+"""The matrix and the per-field figures as JSON, CSV or Markdown (`eval --format`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from agreement_llm.evaluation.metrics import Counts
+from agreement_llm.evaluation.scoring import FIELDS
+from agreement_llm.evaluation.suite import EvalRun, VersionRun
+
+__all__ = ["FORMATS", "export", "figure_rows"]
+
+FORMATS = ("json", "csv", "markdown")
+_COLUMNS = ("model", "prompt", "field", "tp", "fp", "fn", "precision", "recall", "f1")
+
+
+def _row(v: VersionRun, name: str, c: Counts) -> dict[str, Any]:
+    low, high = v.figures.intervals.get(name, (None, None))
+    return {
+        "model": v.model,
+        "prompt": v.prompt,
+        "field": name,
+        **c.summary(),
+        "f1_low": low,
+        "f1_high": high,
+    }
+
+
+def figure_rows(run: EvalRun) -> list[dict[str, Any]]:
+    """One row per (model, version, field), micro and detection included: counts, P/R/F1 and
+    the 95% bootstrap interval of F1."""
+    rows: list[dict[str, Any]] = []
+    for v in run.versions:
+        rows += [_row(v, name, v.figures.fields[name]) for name in FIELDS]
+        rows.append(_row(v, "micro", v.figures.micro))
+        rows.append(_row(v, "detection", v.figures.detection))
+    return rows
+
+
+def _markdown(run: EvalRun, rows: list[dict[str, Any]]) -> str:
+    models = run.models
+    lines = ["| version | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
+    for prompt in dict.fromkeys(v.prompt for v in run.versions):
+        cells = []
+        for model in models:
+            v = run.column(model, prompt)
+            if v is None:
+                cells.append("not recorded")
+                continue
+            low, high = v.figures.intervals.get("micro", (0.0, 0.0))
+            cells.append(f"{v.figures.micro.f1:.3f} [{low:.2f}, {high:.2f}]")
+        lines.append(f"| {prompt} | " + " | ".join(cells) + " |")
+    labels = [v.label for v in run.versions]
+    lines += ["", "| field | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for name in [*FIELDS, "micro", "detection"]:
+        cells = []
+        for v in run.versions:
+            r = next(
+                r
+                for r in rows
+                if r["field"] == name and r["model"] == v.model and r["prompt"] == v.prompt
+            )
+            ci = "" if r["f1_low"] is None else f" [{r['f1_low']:.2f}, {r['f1_high']:.2f}]"
+            cells.append(f"{r['f1']:.2f}{ci}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def export(run: EvalRun, fmt: str) -> str:
+    """The matrix and per-field figures in `fmt` (json, csv or markdown)."""
+    rows = figure_rows(run)
+    if fmt == "json":
+        matrix = [
+            {
+                "model": v.model,
+                "prompt": v.prompt,
+                "micro_f1": v.figures.micro.f1,
+                "failed": len(v.failures),
+            }
+            for v in run.versions
+        ]
+        return json.dumps({"matrix": matrix, "fields": rows}, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(
+            out, fieldnames=[*_COLUMNS, "f1_low", "f1_high"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
+    if fmt == "markdown":
+        return _markdown(run, rows)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

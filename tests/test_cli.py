@@ -241,6 +241,13 @@ def test_eval_scores_two_models_side_by_side_and_exports(tmp_path: Path) -> None
     code, out = _run("eval", "--format", "markdown", "--prompts", "v1", *common)
     assert code == 0, out
     assert f"| version | {GEMMA} | test-model |" in out
+    # the summary: F1, detection, failures, values not found, tokens, recorded seconds
+    summary = next(line for line in out.splitlines() if line.startswith(f"| {GEMMA} / v1 |"))
+    cells = [c.strip() for c in summary.strip("|").split("|")]
+    assert cells[1:3] == ["0.000", "0.000"]  # gemma v1 finds nothing right
+    assert cells[3].isdigit()  # failed extractions
+    assert cells[4].endswith("%")
+    assert float(cells[5]) > 500  # prompt tokens per article
 
 
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:

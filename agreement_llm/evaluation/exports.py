@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import statistics
 from typing import Any
 
 from agreement_llm.evaluation.metrics import Counts
 from agreement_llm.evaluation.scoring import FIELDS
 from agreement_llm.evaluation.suite import EvalRun, VersionRun
 
-__all__ = ["FORMATS", "export", "figure_rows"]
+__all__ = ["FORMATS", "export", "figure_rows", "summary_rows"]
 
 FORMATS = ("json", "csv", "markdown")
 _COLUMNS = ("model", "prompt", "field", "tp", "fp", "fn", "precision", "recall", "f1")
@@ -40,6 +41,47 @@ def figure_rows(run: EvalRun) -> list[dict[str, Any]]:
     return rows
 
 
+def summary_rows(run: EvalRun) -> list[dict[str, Any]]:
+    """One row per (model, version): micro and detection F1, failed extractions, the share of
+    grounded values not found in the article, tokens and recorded seconds per article."""
+    out: list[dict[str, Any]] = []
+    for v in run.versions:
+        spans = [s for r in v.results if r.extraction for s in r.extraction.grounding.spans]
+        missing = sum(1 for s in spans if s.status == "not_found")
+        tokens = [v.tokens(r.article_id) for r in v.results]
+        seconds = list(v.latency_s.values())
+        out.append(
+            {
+                "model": v.model,
+                "prompt": v.prompt,
+                "micro_f1": v.figures.micro.f1,
+                "detection_f1": v.figures.detection.f1,
+                "failed": len(v.failures),
+                "not_found_share": missing / len(spans) if spans else 0.0,
+                "prompt_tokens": statistics.mean(t[0] for t in tokens) if tokens else 0.0,
+                "completion_tokens": statistics.mean(t[1] for t in tokens) if tokens else 0.0,
+                "median_seconds": statistics.median(seconds) if seconds else None,
+            }
+        )
+    return out
+
+
+def _summary_markdown(run: EvalRun) -> list[str]:
+    lines = [
+        "| model / version | micro F1 | detection F1 | failed | not found | prompt tokens "
+        "| completion tokens | s/article (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in summary_rows(run):
+        secs = "-" if r["median_seconds"] is None else f"{r['median_seconds']:.1f}"
+        lines.append(
+            f"| {r['model']} / {r['prompt']} | {r['micro_f1']:.3f} | {r['detection_f1']:.3f} "
+            f"| {r['failed']} | {r['not_found_share']:.1%} | {r['prompt_tokens']:.0f} "
+            f"| {r['completion_tokens']:.0f} | {secs} |"
+        )
+    return lines
+
+
 def _markdown(run: EvalRun, rows: list[dict[str, Any]]) -> str:
     models = run.models
     lines = ["| version | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
@@ -66,6 +108,7 @@ def _markdown(run: EvalRun, rows: list[dict[str, Any]]) -> str:
             ci = "" if r["f1_low"] is None else f" [{r['f1_low']:.2f}, {r['f1_high']:.2f}]"
             cells.append(f"{r['f1']:.2f}{ci}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", *_summary_markdown(run)]
     return "\n".join(lines) + "\n"
 
 

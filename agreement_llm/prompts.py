@@ -62,6 +62,8 @@ class PromptManifest(BaseModel):
 
     `recipe` says how the record is obtained: `single` (one call, the whole record) or
     `stepwise` (one call per entry of `steps`, assembled in code; `agreement_llm.recipes`).
+    `rules` names the optional rules a stepwise version applies beyond the base set, so that a
+    new rule is a new version and a recorded version's results never change.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -72,6 +74,9 @@ class PromptManifest(BaseModel):
     parent: str | None = None
     recipe: Literal["single", "stepwise"] = "single"
     steps: list[Step] = Field(default_factory=list)
+    rules: list[Literal["people_are_persons", "roles_from_the_text", "phrases_not_identifiers"]] = (
+        Field(default_factory=list)
+    )
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
 
     @model_validator(mode="after")
@@ -83,6 +88,8 @@ class PromptManifest(BaseModel):
             raise ValueError("a stepwise recipe starts with the step 'agreements'")
         if len(set(names)) != len(names):
             raise ValueError("a step appears twice")
+        if self.rules and self.recipe != "stepwise":
+            raise ValueError("rules apply to a stepwise recipe")
         return self
 
     @property

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -128,14 +129,17 @@ class _Source:
     """The article, for keeping only values found in it (spec: every free-text value is found
     in the text); each value dropped is noted."""
 
-    def __init__(self, text: str, notes: list[str]) -> None:
+    def __init__(self, text: str, notes: list[str], *, phrases: bool = False) -> None:
         self.folded = FoldedText.of(text)
         self.notes = notes
+        self.phrases = phrases
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
         if not value:
             return None
+        if self.phrases and "_" in value and " " not in value:
+            value = value.replace("_", " ")  # "port_logistics": a phrase written as a name
         if locate(value, self.folded).status is Match.not_found:
             self.notes.append(f"{where}: {value!r} is not in the article; dropped")
             return None
@@ -190,12 +194,15 @@ def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None
 
 
 def assemble(
-    agreements: AgreementsAnswer, people: PeopleAnswer | None, text: str
+    agreements: AgreementsAnswer,
+    people: PeopleAnswer | None,
+    text: str,
+    extra: Collection[str] = (),
 ) -> tuple[ArticleRecord, list[str]]:
-    """The record the steps' answers make under the spec's rules, and notes on each value the
-    rules changed or dropped."""
+    """The record the steps' answers make under the spec's rules (and the optional `extra`
+    rules a version names), and notes on each value the rules changed or dropped."""
     notes: list[str] = []
-    source = _Source(text, notes)
+    source = _Source(text, notes, phrases="phrases_not_identifiers" in extra)
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
@@ -240,11 +247,17 @@ def assemble(
         else:
             records.append(Agreement(**base, parties=parties))
     if people is not None:
-        records = _seat(records, people, source)
+        records = _seat(records, people, source, extra, rules.sentences(text))
     return ArticleRecord(published_on=own, agreements=records), notes
 
 
-def _seat(records: list[Agreement], answer: PeopleAnswer, source: _Source) -> list[Agreement]:
+def _seat(
+    records: list[Agreement],
+    answer: PeopleAnswer,
+    source: _Source,
+    extra: Collection[str],
+    candidates: list[str],
+) -> list[Agreement]:
     """Each person at the signing(s) goes to the agreements signed there: to those whose
     parties include the person's organization when that is some but not all of them, else to
     every agreement not mentioned as background (a forum's attendees attend each signing)."""
@@ -257,6 +270,18 @@ def _seat(records: list[Agreement], answer: PeopleAnswer, source: _Source) -> li
         name = source.keep(person.name, f"{where}.name")
         if name is None:
             continue
+        if "people_are_persons" in extra and (
+            rules.looks_like_an_organization(name)
+            or any(rules.same_organization(name, p.name) for r in records for p in r.parties)
+        ):
+            source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
+            continue
+        role = person.role
+        if "roles_from_the_text" in extra and role is Role.signatory:
+            found = rules.role_in_text(name, candidates)
+            if found is not None and found != "signatory":
+                source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
+                role = Role(found)
         title = source.keep(person.title, f"{where}.title")
         organization = source.keep(person.organization, f"{where}.organization")
         own = [
@@ -269,9 +294,7 @@ def _seat(records: list[Agreement], answer: PeopleAnswer, source: _Source) -> li
             )
         ]
         for i in own if own and len(own) < len(live) else live:
-            seats[i].append(
-                Person(name=name, title=title, organization=organization, role=person.role)
-            )
+            seats[i].append(Person(name=name, title=title, organization=organization, role=role))
     return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]
 
 
@@ -310,5 +333,7 @@ async def run_stepwise(
             agreements = answer
         elif isinstance(answer, PeopleAnswer):
             people = answer
-    record, notes = assemble(agreements or AgreementsAnswer(agreements=[]), people, text)
+    record, notes = assemble(
+        agreements or AgreementsAnswer(agreements=[]), people, text, prompt.manifest.rules
+    )
     return record, attempts, notes

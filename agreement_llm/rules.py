@@ -21,8 +21,10 @@ __all__ = [
     "currency_code",
     "currency_from_text",
     "kind_from_title",
+    "looks_like_an_organization",
     "names_a_document",
     "plural_documents",
+    "role_in_text",
     "same_organization",
     "sentences",
 ]
@@ -198,3 +200,33 @@ def same_organization(a: str | None, b: str | None) -> bool:
         return False
     fa, fb = f" {_fold(a)} ", f" {_fold(b)} "
     return fa.strip() != "" and fb.strip() != "" and (fa in fb or fb in fa)
+
+
+_ORGANIZATION_WORDS = re.compile(
+    r"\b(?:corp|corporation|company|co|ltd|group|ministry|government|university|center|centre"
+    r"|institute|committee|bank|council|department|office|agency|administration|association"
+    r"|commission|bureau|province|city)\b"
+)
+
+
+def looks_like_an_organization(name: str) -> bool:
+    """True when a "person's" name is an organization's (it has an organization's word)."""
+    return bool(_ORGANIZATION_WORDS.search(_fold(name)))
+
+
+_SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")
+_WITNESSED = re.compile(r"\bwitness")
+_PRESIDED = re.compile(r"\b(?:presid|hosted|chaired)")
+
+
+def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
+    """The strongest role the sentences naming this person support (spec: signatory only when
+    the text says the person signed), or None when no sentence names them."""
+    folded = _fold(name)
+    mine = [s.lower() for s in candidates if folded and folded in _fold(s)]
+    if not mine:
+        return None
+    for rx, role in ((_SIGNED, "signatory"), (_WITNESSED, "witness"), (_PRESIDED, "presider")):
+        if any(rx.search(s) for s in mine):
+            return role
+    return "attendee"

@@ -216,3 +216,50 @@ def test_statuses_are_kept() -> None:
     answer["agreements"][0]["parties"] = answer["agreements"][0]["parties"][:2]
     record, _ = assemble(AgreementsAnswer.model_validate(answer), None, ARTICLE)
     assert [a.status for a in record.agreements] == [Status.planned]
+
+
+def test_optional_rules_people_are_persons_and_roles_from_the_text() -> None:
+    people = json.loads(json.dumps(PEOPLE))
+    people["people"].append(
+        {"name": "Beta Port Company", "title": None, "organization": None, "role": "signatory"}
+    )
+    people["people"][2]["role"] = "signatory"  # Zhou Qi only "attended"
+    answer = AgreementsAnswer.model_validate(AGREEMENTS)
+    plain, _ = assemble(answer, PeopleAnswer.model_validate(people), ARTICLE)
+    assert "Beta Port Company" in [p.name for p in plain.agreements[0].people]
+    strict, notes = assemble(
+        answer,
+        PeopleAnswer.model_validate(people),
+        ARTICLE,
+        {"people_are_persons", "roles_from_the_text"},
+    )
+    first = strict.agreements[0]
+    assert [p.name for p in first.people] == ["Lin Tao", "Wu Bo", "Zhou Qi"]
+    assert [p.role for p in first.people] == [Role.signatory, Role.signatory, Role.attendee]
+    assert any("'Beta Port Company' is an organization" in n for n in notes)
+    assert any("does not say Zhou Qi signed" in n for n in notes)
+
+
+def test_optional_rule_phrases_not_identifiers() -> None:
+    answer = json.loads(json.dumps(AGREEMENTS))
+    answer["agreements"][0]["areas"] = ["green_shipping"]
+    model = AgreementsAnswer.model_validate(answer)
+    assert assemble(model, None, ARTICLE)[0].agreements[0].areas == ["green_shipping"]
+    record, _ = assemble(model, None, ARTICLE, {"phrases_not_identifiers"})
+    assert record.agreements[0].areas == ["green shipping"]
+
+
+def test_rules_belong_to_stepwise_versions() -> None:
+    from agreement_llm.prompts import PromptManifest
+
+    base = {"id": "v9", "date": "2026-12-07", "description": "x"}
+    with pytest.raises(ValueError, match="rules apply to a stepwise recipe"):
+        PromptManifest.model_validate({**base, "rules": ["people_are_persons"]})
+    with pytest.raises(ValueError, match="starts with the step 'agreements'"):
+        PromptManifest.model_validate(
+            {
+                **base,
+                "recipe": "stepwise",
+                "steps": [{"name": "people", "cue": "c", "max_tokens": 99}],
+            }
+        )

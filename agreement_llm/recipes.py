@@ -247,7 +247,7 @@ def assemble(
         else:
             records.append(Agreement(**base, parties=parties))
     if people is not None:
-        records = _seat(records, people, source, extra, rules.sentences(text))
+        records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
 
 
@@ -256,7 +256,7 @@ def _seat(
     answer: PeopleAnswer,
     source: _Source,
     extra: Collection[str],
-    candidates: list[str],
+    text: str,
 ) -> list[Agreement]:
     """Each person at the signing(s) goes to the agreements signed there: to those whose
     parties include the person's organization when that is some but not all of them, else to
@@ -277,11 +277,13 @@ def _seat(
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         role = person.role
-        if "roles_from_the_text" in extra and role is Role.signatory:
-            found = rules.role_in_text(name, candidates)
-            if found is not None and found != "signatory":
-                source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
-                role = Role(found)
+        found = rules.role_in_text(name, text) if "roles_from_the_text" in extra else None
+        if found == "signatory" and role is not Role.signatory:
+            source.notes.append(f"{where}.role: the text says {name} signed: signatory")
+            role = Role.signatory
+        elif found is not None and found != "signatory" and role is Role.signatory:
+            source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
+            role = Role(found)
         title = source.keep(person.title, f"{where}.title")
         organization = source.keep(person.organization, f"{where}.organization")
         own = [

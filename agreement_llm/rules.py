@@ -216,17 +216,20 @@ def looks_like_an_organization(name: str) -> bool:
 
 _SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")
 _WITNESSED = re.compile(r"\bwitness")
-_PRESIDED = re.compile(r"\b(?:presid|hosted|chaired)")
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie attended"
 
 
-def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
-    """The strongest role the sentences naming this person support (spec: signatory only when
-    the text says the person signed), or None when no sentence names them."""
+def role_in_text(name: str, text: str) -> str | None:
+    """What the sentences naming this person say of their part: "signatory" when one says
+    they signed, "witness" when one says they witnessed it, "attendee" otherwise; None when
+    no sentence names them."""
     folded = _fold(name)
-    mine = [s.lower() for s in candidates if folded and folded in _fold(s)]
+    candidates = sentences(_RUN_TOGETHER.sub(". ", text))
+    mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {_fold(s)} "]
     if not mine:
         return None
-    for rx, role in ((_SIGNED, "signatory"), (_WITNESSED, "witness"), (_PRESIDED, "presider")):
-        if any(rx.search(s) for s in mine):
-            return role
+    if any(_SIGNED.search(s) for s in mine):
+        return "signatory"
+    if any(_WITNESSED.search(s) for s in mine):
+        return "witness"
     return "attendee"

@@ -172,6 +172,9 @@ def extract_cmd(
         from agreement_llm.batch import BatchOptions
 
         scan = scan_articles(*paths)
+        if not scan.articles:  # nothing readable: say why in one line, ask no server
+            only = scan.unreadable[0].problem if len(scan.unreadable) == 1 else scan.summary
+            raise click.ClickException(only)
         retry = RetryPolicy(
             transient_attempts=attempts, reasks=reasks, max_retry_after=max_retry_after
         )

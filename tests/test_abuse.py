@@ -431,7 +431,7 @@ def test_a_refused_key_stops_the_batch_after_a_short_run(tmp_path: Path) -> None
     assert f"the rows done are in {out}" in message
     assert "again to resume" in message
     assert sent <= 5 + 4  # the run, and the requests already in flight (cancelled)
-    assert len(_ids(out)) == 5
+    assert 5 <= len(_ids(out)) <= sent  # the run's rows (and any that landed meanwhile)
 
 
 def test_a_dead_server_stops_the_batch_quickly() -> None:

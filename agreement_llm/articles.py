@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -13,11 +15,14 @@ from agreement_llm.errors import InputError
 __all__ = [
     "ARTICLE_SUFFIXES",
     "Article",
+    "ArticleScan",
+    "UnreadableArticle",
     "html_to_text",
     "looks_like_html",
     "parse_article",
     "read_article",
     "read_articles",
+    "scan_articles",
 ]
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
@@ -54,21 +59,66 @@ def parse_article(raw: str, article_id: str) -> Article:
     return Article(article_id=article_id, text=text, source=meta.get("SOURCE"), title=title)
 
 
+@dataclass(frozen=True)
+class UnreadableArticle:
+    """An article file that could not be read: a batch writes its error row and goes on."""
+
+    article_id: str
+    path: Path
+    problem: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ArticleScan:
+    """What `scan_articles` found: the articles, and the files that could not be read."""
+
+    articles: list[Article]
+    unreadable: list[UnreadableArticle]
+
+    @property
+    def summary(self) -> str:
+        """One line listing the files that could not be read ("" when none)."""
+        if not self.unreadable:
+            return ""
+        names = "; ".join(u.problem for u in self.unreadable)
+        n = len(self.unreadable)
+        return f"{n} file{'s' if n != 1 else ''} could not be read: {names}"
+
+
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _decode(p: Path, data: bytes) -> str:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{p}: not {codec.upper()} text (byte {exc.start})") from None
+    if b"\x00" in data:
+        raise InputError(f"{p}: binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+
+
 def read_article(path: str | Path) -> Article:
-    """Read an article file as UTF-8; the id is the file's stem.
+    """Read an article file (UTF-8, or UTF-16/UTF-32 with a byte-order mark); the id is the
+    file's stem.
 
     An HTML page is read as its visible text (scripts, styles and markup dropped).
     """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    data = p.read_bytes()
-    if b"\x00" in data:
-        raise InputError(f"{p}: binary file, not text")
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    raw = _decode(p, p.read_bytes())
     article = parse_article(raw, p.stem)
     if looks_like_html(article.text):
         text, title = html_to_text(article.text)
@@ -78,8 +128,25 @@ def read_article(path: str | Path) -> Article:
     return article
 
 
-def read_articles(*paths: str | Path) -> list[Article]:
-    """Read article files and folders (every .txt, .html and .htm inside, sorted) in order.
+def _walk(folder: Path) -> list[Path]:
+    """The article files under `folder`, following symlinked folders but never one already
+    visited (a link back up would loop)."""
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for here, dirs, files in os.walk(folder, followlinks=True):
+        info = os.stat(here)
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs.sort()
+        found += [Path(here, f) for f in files if Path(f).suffix.lower() in ARTICLE_SUFFIXES]
+    return sorted(p for p in found if p.is_file())
+
+
+def scan_articles(*paths: str | Path) -> ArticleScan:
+    """Read article files and folders (every .txt, .html and .htm inside, sorted, symlinked
+    folders followed) in order; a file that cannot be read is listed, not a stop.
 
     An article's id is its file's stem; files that share a stem are told apart by their path
     within the folder they were found in (`2024/report.txt`, `2025/report.txt`).
@@ -87,21 +154,38 @@ def read_articles(*paths: str | Path) -> list[Article]:
     found: list[tuple[Path, str]] = []  # each file, and its name within its folder
     for path in map(Path, paths):
         if path.is_dir():
-            inside = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-            )
+            inside = _walk(path)
             if not inside:
                 kinds = ", ".join(ARTICLE_SUFFIXES)
                 raise InputError(f"{path}: no articles in this folder ({kinds})")
             found += [(p, p.relative_to(path).as_posix()) for p in inside]
         else:
             found.append((path, path.name))
-    articles = [read_article(p) for p, _ in found]
-    stems = Counter(a.article_id for a in articles)
-    return [
+    read: list[Article | UnreadableArticle] = []
+    for p, _ in found:
+        try:
+            read.append(read_article(p))
+        except InputError as exc:
+            data = p.read_bytes() if p.is_file() else b""
+            sha = hashlib.sha256(data).hexdigest()
+            read.append(UnreadableArticle(p.stem, p, str(exc), sha))
+    stems = Counter(a.article_id for a in read)
+    named = [
         replace(a, article_id=name) if stems[a.article_id] > 1 else a
-        for a, (_, name) in zip(articles, found, strict=True)
+        for a, (_, name) in zip(read, found, strict=True)
     ]
+    return ArticleScan(
+        [a for a in named if isinstance(a, Article)],
+        [a for a in named if isinstance(a, UnreadableArticle)],
+    )
+
+
+def read_articles(*paths: str | Path) -> list[Article]:
+    """`scan_articles`' articles; `InputError` listing every file that could not be read."""
+    scan = scan_articles(*paths)
+    if scan.unreadable:
+        raise InputError(scan.summary)
+    return scan.articles
 
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}

@@ -4,6 +4,8 @@ limited, cached, streamed to a resumable file."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -11,16 +13,41 @@ from pathlib import Path
 
 import openai
 
-from agreement_llm.articles import Article
+from agreement_llm.articles import Article, UnreadableArticle
 from agreement_llm.config import Endpoint, build_async_client
-from agreement_llm.errors import InputError
-from agreement_llm.extract import Job, endpoint_for, run_sync, text_sha256
+from agreement_llm.errors import AgreementLLMError, InputError
+from agreement_llm.extract import MAX_ARTICLE_CHARS, Job, endpoint_for, run_sync, text_sha256
+from agreement_llm.grounding import ground
+from agreement_llm.llm import ExtractionError, redact
 from agreement_llm.progress import BatchProgress, BatchSummary
-from agreement_llm.prompts import load_prompt
-from agreement_llm.results import ResultCache, ResultRow, ResultStore
+from agreement_llm.prompts import Prompt, load_prompt
+from agreement_llm.results import ResultCache, ResultRow, ResultStore, ResultsWriteError
 from agreement_llm.retry import RetryPolicy
 
-__all__ = ["BatchOptions", "BatchResult", "RateLimiter", "aextract_many", "extract_many"]
+__all__ = [
+    "BatchOptions",
+    "BatchResult",
+    "BatchStoppedError",
+    "RateLimiter",
+    "aextract_many",
+    "extract_many",
+]
+
+
+class BatchStoppedError(AgreementLLMError):
+    """A batch stopped early: a run of answers that every other request would get too (a
+    refused key, a model not found, a server not reachable), or a results file that cannot
+    be written. The rows written so far stay; the same call again resumes."""
+
+
+def _check_rate(name: str, value: float | None) -> None:
+    if value is not None and (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InputError(f"{name} must be positive and finite, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -31,7 +58,9 @@ class BatchOptions:
     cap the pace of requests, retries and re-asks included (None: no cap). `out` is the JSONL
     file results stream to (and resume from); a batch with one keeps no rows in memory. `cache`
     is on by default (`False` turns it off, or give a `ResultCache` of your own). `progress`
-    shows a live bar.
+    shows a live bar. `stop_after` consecutive fatal failures (401/403, model not found, no
+    connection) stop the batch early (0: never). With an endpoint whose context size is
+    unknown, articles longer than `max_article_chars` are refused before any request.
     """
 
     concurrency: int = 8
@@ -41,12 +70,20 @@ class BatchOptions:
     cache: bool | ResultCache = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: bool = False
+    stop_after: int = 5
+    max_article_chars: int = MAX_ARTICLE_CHARS
 
     def __post_init__(self) -> None:
         if isinstance(self.out, str):
             object.__setattr__(self, "out", Path(self.out))
         if self.concurrency < 1:
             raise InputError(f"concurrency must be at least 1, not {self.concurrency}")
+        _check_rate("requests per minute", self.requests_per_minute)
+        _check_rate("tokens per minute", self.tokens_per_minute)
+        if self.stop_after < 0:
+            raise InputError(f"stop_after must be 0 or more, not {self.stop_after}")
+        if self.max_article_chars < 1:
+            raise InputError(f"max_article_chars must be positive, not {self.max_article_chars}")
 
 
 Key = tuple[str, str, str, str]
@@ -61,6 +98,7 @@ class BatchResult:
     out: Path | None
     keys: list[Key]
     kept: list[ResultRow] | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def __repr__(self) -> str:
         return f"<BatchResult of {len(self.keys)} rows: {self.summary}>"
@@ -105,9 +143,8 @@ class RateLimiter:
     def __init__(
         self, requests_per_minute: float | None = None, tokens_per_minute: float | None = None
     ) -> None:
-        for name, value in (("requests", requests_per_minute), ("tokens", tokens_per_minute)):
-            if value is not None and value <= 0:
-                raise InputError(f"{name} per minute must be positive, not {value}")
+        _check_rate("requests per minute", requests_per_minute)
+        _check_rate("tokens per minute", tokens_per_minute)
         self.requests = _Bucket(requests_per_minute) if requests_per_minute else None
         self.tokens = _Bucket(tokens_per_minute) if tokens_per_minute else None
         self.lock = asyncio.Lock()
@@ -127,15 +164,20 @@ class RateLimiter:
                 bucket.take(amount)
 
 
-ArticleInput = Article | str
+ArticleInput = Article | str | UnreadableArticle
 
 
-def _articles(items: Iterable[ArticleInput]) -> list[tuple[Article, str]]:
-    """Each article with its text's hash (a plain string's id is its hash)."""
+def _articles(items: Iterable[ArticleInput], problems: dict[str, str]) -> list[tuple[Article, str]]:
+    """Each article with its text's hash (a plain string's id is its hash); a file that
+    could not be read is an article whose row will be its error (in `problems`)."""
     out: list[tuple[Article, str]] = []
     seen: set[str] = set()
     for item in items:
-        sha = text_sha256(item if isinstance(item, str) else item.text)
+        if isinstance(item, UnreadableArticle):
+            problems[item.article_id] = item.problem
+            sha, item = item.sha256, Article(item.article_id, "", source=str(item.path))
+        else:
+            sha = text_sha256(item if isinstance(item, str) else item.text)
         if isinstance(item, str):
             item = Article(article_id=sha[:16], text=item)
         if item.article_id in seen:
@@ -165,7 +207,8 @@ async def aextract_many(
     """
     opts = options or BatchOptions()
     limiter = RateLimiter(opts.requests_per_minute, opts.tokens_per_minute)
-    items = _articles(articles)
+    problems: dict[str, str] = {}
+    items = _articles(articles, problems)
     chosen = load_prompt(prompt)
     ep = endpoint_for(endpoint, client, model, api_key)
     cache = (
@@ -174,41 +217,111 @@ async def aextract_many(
     out = Path(opts.out) if opts.out is not None else None
     store = ResultStore(out) if out else None
     keys: list[Key] = [(a.article_id, sha, chosen.id, ep.model) for a, sha in items]
-    done = store.start(set(keys)) if store else {}
+    notes: list[str] = []
+    if store:
+        store.lock()
+    try:
+        done = store.start(set(keys)) if store else {}
+        if store and store.unreadable:
+            notes.append(
+                f"{store.unreadable} lines of {out} could not be read; they are kept in "
+                f"{store.side_path} and their articles run again"
+            )
+        if store and store.rescued:
+            notes.append(f"{store.rescued} rows saved from an earlier full disk were merged")
+        result = await _run(
+            items, keys, done, chosen, ep, client, cache, store, limiter, opts, problems, on_row
+        )
+    finally:
+        if store:
+            store.unlock()
+    if cache and cache.mismatched:
+        notes.append(f"{cache.mismatched} cache entries did not match their key and were ignored")
+    if cache and cache.write_failures:
+        notes.append(f"{cache.write_failures} results could not be written to the cache")
+    result.notes[:0] = notes
+    return result
+
+
+def _fatal(row: ResultRow, exc: BaseException | None) -> str | None:
+    """Why a failure would be every other request's too (None: it would not)."""
+    return exc.fatal if isinstance(exc, ExtractionError) else None
+
+
+async def _run(
+    items: list[tuple[Article, str]],
+    keys: list[Key],
+    done: dict[Key, ResultRow],
+    chosen: Prompt,
+    ep: Endpoint,
+    client: openai.AsyncOpenAI | None,
+    cache: ResultCache | None,
+    store: ResultStore | None,
+    limiter: RateLimiter,
+    opts: BatchOptions,
+    problems: dict[str, str],
+    on_row: Callable[[ResultRow], None] | None,
+) -> BatchResult:
+    out = store.path if store else None
     kept: dict[str, ResultRow] | None = None if store else {}
     todo = iter([item for item, key in zip(items, keys, strict=True) if key not in done])
     summary = BatchSummary(articles=len(items), skipped=len(done.keys() & set(keys)))
     before = limiter.acquire if limiter.active else None
     http = client or build_async_client(ep)
+    secrets = (ep.api_key, http.api_key)
     start = time.perf_counter()
+    fatal_run: list[str] = []  # the reasons of the latest consecutive fatal failures
 
-    async def one(article: Article, sha: str) -> ResultRow:
+    async def one(article: Article, sha: str) -> tuple[ResultRow, str | None]:
+        if article.article_id in problems:
+            problem = InputError(problems[article.article_id])
+            return ResultRow.failure(article, sha, chosen.id, ep.model, problem), None
         key = cache.key(sha, chosen.id, chosen.sha256, ep.model) if cache else ""
-        hit = cache.get(key) if cache else None
-        if hit is not None:
-            return ResultRow.success(article, hit, cached=True)
+        hit = cache.get(key, text_sha=sha, prompt=chosen.id, model=ep.model) if cache else None
+        if hit is not None:  # the offsets are the article's own, not the cache's
+            hit = hit.model_copy(update={"grounding": ground(hit.record, article.text)})
+            return ResultRow.success(article, hit, cached=True), None
         try:
-            job = Job.prepare(article.text, chosen.id, ep)
+            job = Job.prepare(article.text, chosen.id, ep, max_article_chars=opts.max_article_chars)
             extraction = await job.run(http, opts.retry, text_sha=sha, before_request=before)
         except Exception as exc:  # every article ends as a row, whatever went wrong
-            return ResultRow.failure(article, sha, chosen.id, ep.model, exc)
+            if not isinstance(exc, AgreementLLMError):  # keys never leak, whatever their shape
+                exc = RuntimeError(redact(f"{type(exc).__name__}: {exc}", *secrets))
+            row = ResultRow.failure(article, sha, chosen.id, ep.model, exc)
+            return row, _fatal(row, exc)
         if cache:
             cache.put(key, extraction)
-        return ResultRow.success(article, extraction)
+        return ResultRow.success(article, extraction), None
 
     with BatchProgress(len(items) - summary.skipped, enabled=opts.progress) as bar:
 
         async def worker() -> None:
             for article, sha in todo:  # one iterator shared by the workers: each article once
-                row = await one(article, sha)
+                row, fatal = await one(article, sha)
                 if store:
-                    store.append(row)
+                    try:
+                        store.append(row)
+                    except ResultsWriteError as exc:
+                        raise BatchStoppedError(
+                            f"stopped: {exc}; free some space, then run the same command "
+                            "again to resume"
+                        ) from None
                 if kept is not None:
                     kept[row.article_id] = row
                 summary.add(row)
                 bar.advance(row)
                 if on_row:
                     on_row(row)
+                if fatal is None:
+                    fatal_run.clear()
+                    continue
+                fatal_run.append(fatal)
+                if opts.stop_after and len(fatal_run) >= opts.stop_after:
+                    where = f"the rows done are in {out}; " if out else ""
+                    raise BatchStoppedError(
+                        f"stopped after {len(fatal_run)} failures in a row ({fatal_run[-1]}); "
+                        f"{where}fix that, then run the same command again to resume"
+                    )
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from agreement_llm.articles import Article, read_articles
+from agreement_llm.articles import scan_articles
 from agreement_llm.cli_authoring import gold_group, prompts_group
 from agreement_llm.cli_eval import eval_cmd
 from agreement_llm.cli_support import SERVER as _SERVER
 from agreement_llm.cli_support import endpoint_from as _endpoint
 from agreement_llm.cli_support import user_errors
-from agreement_llm.config import LOCAL_PORT, Endpoint
-from agreement_llm.extract import extract_with_details
+from agreement_llm.config import LOCAL_PORT
+from agreement_llm.extract import MAX_ARTICLE_CHARS, Job, extract_with_details
 from agreement_llm.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from agreement_llm.batch import BatchOptions
 
 
 @click.group()
@@ -66,6 +62,20 @@ def main() -> None:
 @click.option("--tpm", type=float, help="At most this many tokens per minute.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option(
+    "--max-retry-after",
+    type=click.FloatRange(min=0),
+    default=RetryPolicy().max_retry_after,
+    show_default=True,
+    help="Longest wait a server's Retry-After is obeyed for, in seconds.",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    default=MAX_ARTICLE_CHARS,
+    show_default=True,
+    help="Longest article sent when the model's context is unknown ($AGREEMENT_LLM_CONTEXT).",
+)
+@click.option(
     "--attempts",
     type=click.IntRange(min=1),
     default=RetryPolicy().transient_attempts,
@@ -96,28 +106,45 @@ def extract_cmd(
     no_cache: bool,
     attempts: int,
     reasks: int,
+    max_retry_after: float,
+    max_chars: int,
 ) -> None:
-    """Extract the agreements of each article file (folders: every .txt, .html and .htm inside)."""
+    """Extract the agreements of each article file (folders: every .txt, .html and .htm inside).
+
+    A file that cannot be read is an error (a row, with --out) and the others still run."""
+    if hasattr(signal, "SIGXFSZ"):  # a file size limit: a write error we report, not a kill
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     with user_errors():
-        articles = read_articles(*paths)
-        retry = RetryPolicy(transient_attempts=attempts, reasks=reasks)
+        from agreement_llm.batch import BatchOptions
+
+        scan = scan_articles(*paths)
+        if not scan.articles:  # nothing readable: say why in one line, ask no server
+            only = scan.unreadable[0].problem if len(scan.unreadable) == 1 else scan.summary
+            raise click.ClickException(only)
+        retry = RetryPolicy(
+            transient_attempts=attempts, reasks=reasks, max_retry_after=max_retry_after
+        )
+        options = BatchOptions(  # checked before any server is started or asked
+            concurrency=concurrency,
+            requests_per_minute=rpm,
+            tokens_per_minute=tpm,
+            cache=not no_cache,
+            retry=retry,
+            progress=True,
+            max_article_chars=max_chars,
+        )
         with _endpoint(model, base_url, server, local, port) as endpoint:
             if out is not None:
-                from agreement_llm.batch import BatchOptions
+                from agreement_llm.cli_extract import extract_batch
 
-                options = BatchOptions(
-                    concurrency=concurrency,
-                    requests_per_minute=rpm,
-                    tokens_per_minute=tpm,
-                    cache=not no_cache,
-                    retry=retry,
-                    progress=True,
-                )
-                _extract_batch(articles, prompt, endpoint, out, options)
+                extract_batch([*scan.articles, *scan.unreadable], prompt, endpoint, out, options)
                 return
-            for article in articles:
+            for bad in scan.unreadable:
+                click.echo(f"Error: {bad.problem}", err=True)
+            for article in scan.articles:
+                job = Job.prepare(article.text, prompt, endpoint, max_article_chars=max_chars)
                 result = extract_with_details(
-                    article.text, prompt=prompt, endpoint=endpoint, retry=retry
+                    job.text, prompt=prompt, endpoint=endpoint, retry=retry
                 )
                 payload = (
                     {"article_id": article.article_id, **result.model_dump(mode="json")}
@@ -126,38 +153,9 @@ def extract_cmd(
                 )
                 indent = 2 if fmt == "json" else None
                 click.echo(json.dumps(payload, ensure_ascii=False, indent=indent))
-
-
-def _extract_batch(
-    articles: list[Article],
-    prompt: str | None,
-    endpoint: Endpoint,
-    out: Path,
-    options: BatchOptions,
-) -> None:
-    from agreement_llm.batch import extract_many
-    from agreement_llm.frames import to_frames
-    from agreement_llm.results import ResultStore
-
-    frames_path = out if out.suffix.lower() in (".parquet", ".csv") else None
-    store = out.with_suffix(".jsonl") if frames_path else out
-    options = dataclasses.replace(options, out=store)
-    try:
-        result = extract_many(articles, prompt=prompt, endpoint=endpoint, options=options)
-    except KeyboardInterrupt:
-        done = len(ResultStore(store).load()) if store.exists() else 0
-        click.echo(
-            f"interrupted: {done} articles are in {store}; run the same command again to resume",
-            err=True,
-        )
-        sys.exit(130)
-    click.echo(str(result.summary), err=True)
-    click.echo(f"results: {store}", err=True)
-    if frames_path is not None:
-        written = to_frames(result.rows).write(frames_path)
-        click.echo(f"tables: {', '.join(str(p) for p in written)}", err=True)
-    if result.failed:
-        sys.exit(1)
+        if scan.unreadable:
+            click.echo(scan.summary, err=True)
+            sys.exit(1)
 
 
 @main.command("models")

@@ -38,6 +38,7 @@ from agreement_llm.recipes import run_stepwise
 from agreement_llm.retry import RetryPolicy
 
 __all__ = [
+    "MAX_ARTICLE_CHARS",
     "Extraction",
     "aextract_with_details",
     "endpoint_for",
@@ -48,6 +49,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+MAX_ARTICLE_CHARS = 200_000
+"""The longest article sent when the model's context size is unknown (about 50,000 tokens;
+the longest gold article is about 4,000 characters). Longer ones are refused before any
+request: set `AGREEMENT_LLM_CONTEXT`, raise the limit, or split the article."""
 
 
 class Extraction(BaseModel):
@@ -118,9 +124,23 @@ class Job:
     messages: list[dict[str, str]]
 
     @classmethod
-    def prepare(cls, text: str, prompt: str | None, endpoint: Endpoint) -> Job:
-        """Check `text` and render its (first) messages; `InputError` when it is unusable."""
+    def prepare(
+        cls,
+        text: str,
+        prompt: str | None,
+        endpoint: Endpoint,
+        *,
+        max_article_chars: int = MAX_ARTICLE_CHARS,
+    ) -> Job:
+        """Check `text` and render its messages; `InputError` when it is unusable (or, with
+        an unknown context size, longer than `max_article_chars`)."""
         check_text(text)
+        if endpoint.context_tokens is None and len(text) > max_article_chars:
+            raise InputError(
+                f"article too long: {len(text):,} characters, above the limit of "
+                f"{max_article_chars:,} for a model whose context size is unknown; set "
+                "AGREEMENT_LLM_CONTEXT, raise the limit (--max-chars), or split the article"
+            )
         chosen = load_prompt(prompt)
         first = chosen.manifest.steps[0] if chosen.manifest.steps else None
         messages = chosen.render(text, system_in_user=endpoint.system_in_user, step=first)

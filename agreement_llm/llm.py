@@ -24,7 +24,22 @@ from agreement_llm.config import Endpoint
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.prompts import Prompt, estimate_tokens
 from agreement_llm.request import instructor_mode, shape_request
-from agreement_llm.retry import BadResponseError, EmptyResponseError, RetryPolicy, classify
+from agreement_llm.response import (
+    fatal_status,
+    first_line,
+    parse_completion,
+    raw_text,
+    read_async,
+    read_sync,
+    too_many,
+)
+from agreement_llm.retry import (
+    BadResponseError,
+    DeadlineError,
+    EmptyResponseError,
+    RetryPolicy,
+    classify,
+)
 
 __all__ = ["Attempt", "ExtractionError", "Usage", "call_model", "redact"]
 
@@ -86,10 +101,13 @@ class ExtractionError(AgreementLLMError):
     latency), the last raw output, and the total token usage.
     """
 
-    def __init__(self, message: str, *, kind: str, attempts: list[Attempt]) -> None:
+    def __init__(
+        self, message: str, *, kind: str, attempts: list[Attempt], fatal: str | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.attempts = attempts
+        self.fatal = fatal  # why every other request would fail too (a refused key, say)
 
     @property
     def last_raw(self) -> str | None:
@@ -118,14 +136,6 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-def _raw_text(completion: ChatCompletion) -> str | None:
-    message = completion.choices[0].message
-    if message.tool_calls:
-        calls = [c.function.arguments for c in message.tool_calls if c.type == "function"]
-        return calls[0] if len(calls) == 1 else json.dumps(calls)
-    return message.content
-
-
 def _usage(completion: ChatCompletion) -> Usage:
     if completion.usage is None:
         return Usage()
@@ -133,32 +143,6 @@ def _usage(completion: ChatCompletion) -> Usage:
         prompt_tokens=completion.usage.prompt_tokens,
         completion_tokens=completion.usage.completion_tokens,
     )
-
-
-def parse_completion(content: bytes) -> ChatCompletion:
-    """The chat completion in a response body; `BadResponseError` when it is not one. A body
-    that does not validate is built leniently, as the openai client itself does."""
-    try:
-        return ChatCompletion.model_validate_json(content)
-    except ValidationError:
-        try:
-            data = json.loads(content)
-        except ValueError as exc:
-            raise BadResponseError(f"the answer was not a chat completion ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
-        raise BadResponseError("the answer was not a chat completion (no list of choices)")
-    return ChatCompletion.model_construct(**data)
-
-
-def _first_line(exc: BaseException) -> str:
-    """One line that says what was wrong (for a validation error: its first problem)."""
-    if isinstance(exc, ValidationError) and exc.errors():
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        return f"{where}: {first['msg']}{more}"
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 BeforeRequest = Callable[[int], Awaitable[None]]
@@ -189,6 +173,7 @@ class _Call:
         self.max_tokens = max_tokens
         self.step = step
         self.attempts = attempts
+        self.secrets = (endpoint.api_key, getattr(client, "api_key", None))
 
     async def create(self, **kwargs: Any) -> ChatCompletion:
         """What instructor calls with the request it built: shaped, sent, retried."""
@@ -210,18 +195,27 @@ class _Call:
         if self.before_request is not None:
             await self.before_request(tokens)
         start = time.perf_counter()
+        seconds = self.endpoint.timeout
+        deadline = time.monotonic() + seconds
         try:
-            if isinstance(self.client, openai.AsyncOpenAI):
-                raw = await self.client.chat.completions.with_raw_response.create(**body)
-            else:
-                create = self.client.chat.completions.with_raw_response.create
-                raw = await asyncio.to_thread(functools.partial(create, **body))
-            completion = parse_completion(raw.content)
-        except (openai.APIError, BadResponseError) as exc:
+            try:  # the timeout is a deadline for the whole request, not per chunk
+                async with asyncio.timeout(seconds):
+                    if isinstance(self.client, openai.AsyncOpenAI):
+                        content = await read_async(self.client, body, deadline, seconds)
+                    else:
+                        read = functools.partial(read_sync, self.client, body, deadline, seconds)
+                        content = await asyncio.to_thread(read)
+            except TimeoutError:
+                raise DeadlineError(f"no whole answer within the {seconds:g} s timeout") from None
+            completion = parse_completion(content)
+        except (openai.APIError, BadResponseError, DeadlineError) as exc:
             raise self.failed(exc, start) from None
         return self.answered(completion, start)
 
     def record(self, outcome: AttemptOutcome, start: float, **fields: Any) -> None:
+        for name in ("error", "raw"):  # a key echoed by the server is not kept
+            if isinstance(fields.get(name), str):
+                fields[name] = redact(fields[name], *self.secrets)
         latency = time.perf_counter() - start
         number = len(self.attempts) + 1
         self.attempts.append(
@@ -232,12 +226,13 @@ class _Call:
         """Record a request that raised; return the exception to raise for it."""
         outcome: AttemptOutcome = classify(exc) or "bad_response"
         if isinstance(exc, openai.APIStatusError):
-            key = self.endpoint.api_key
-            error = redact(f"HTTP {exc.status_code}: {exc.message}", key)
+            error = redact(f"HTTP {exc.status_code}: {exc.message}", *self.secrets)
             # servers echo keys in error bodies; what we raise (and others log) carries none
-            exc = type(exc)(redact(exc.message, key), response=exc.response, body=None)
+            exc = type(exc)(redact(exc.message, *self.secrets), response=exc.response, body=None)
         elif isinstance(exc, openai.APIError) and outcome == "transient":
             error = type(exc).__name__
+        elif isinstance(exc, DeadlineError):
+            error = str(exc)
         else:
             error = str(exc)
             exc = exc if isinstance(exc, BadResponseError) else BadResponseError(error)
@@ -251,7 +246,11 @@ class _Call:
             self.record("empty_response", start, usage=_usage(completion), error=message)
             raise EmptyResponseError(message)
         finish = completion.choices[0].finish_reason
-        raw = _raw_text(completion)
+        raw = raw_text(completion)
+        if raw is None or not raw.strip():
+            message = "the model returned no content"
+            self.record("empty_response", start, usage=_usage(completion), error=message)
+            raise EmptyResponseError(message)
         self.record("ok", start, usage=_usage(completion), raw=raw, finish_reason=finish)
         return completion
 
@@ -263,9 +262,9 @@ class _Call:
 
     def hooks(self) -> instructor.hooks.Hooks:
         hooks = instructor.hooks.Hooks()
-        key = self.endpoint.api_key
         hooks.on(
-            "parse:error", lambda e: self.mark_last("invalid_output", redact(_first_line(e), key))
+            "parse:error",
+            lambda e: self.mark_last("invalid_output", redact(first_line(e), *self.secrets)),
         )
         return hooks
 
@@ -273,27 +272,33 @@ class _Call:
         """The `ExtractionError` an exception of the call means, or None if it is not ours."""
         max_tokens = self.max_tokens
         kind: str
+        fatal: str | None = None
         if isinstance(exc, IncompleteOutputException):
             self.mark_last("truncated", f"output cut off at max_tokens={max_tokens}")
             kind, detail = "truncated", f"the output was cut off at max_tokens={max_tokens}"
         elif isinstance(exc, InstructorRetryException):
             failed = getattr(exc, "failed_attempts", None) or []
             cause = getattr(failed[-1], "exception", None) if failed else None
-            why = _first_line(cause) if isinstance(cause, BaseException) else _first_line(exc)
+            why = first_line(cause) if isinstance(cause, BaseException) else first_line(exc)
             kind = "invalid_output"
             detail = f"the output stayed invalid after {self.policy.reasks} re-asks: {why}"
         elif isinstance(exc, ValidationError | JSONDecodeError):
-            kind, detail = "invalid_output", _first_line(exc)
+            kind, detail = "invalid_output", first_line(exc)
         elif (failure := classify(exc)) is None:
             return None
         else:
             kind = failure
             if isinstance(exc, openai.APIStatusError):
                 detail = f"HTTP {exc.status_code} from {self.endpoint.label}: {exc.message}"
+                fatal = fatal_status(exc)
             elif isinstance(exc, openai.APIError):
                 detail = f"{type(exc).__name__} talking to {self.endpoint.label}"
+                if isinstance(exc, openai.APIConnectionError) and not isinstance(
+                    exc, openai.APITimeoutError
+                ):
+                    fatal = f"cannot connect to {self.endpoint.label}"
             elif failure == "empty_response":
-                detail = "the server kept answering with no choices"
+                detail = f"the server kept answering: {exc}"
             else:
                 detail = str(exc)
         n = len(self.attempts)
@@ -303,7 +308,10 @@ class _Call:
             f"{tokens} tokens: {detail}"
         )
         return ExtractionError(
-            redact(message, self.endpoint.api_key), kind=kind, attempts=self.attempts
+            redact(message, *self.secrets),
+            kind=kind,
+            attempts=self.attempts,
+            fatal=fatal and redact(fatal, *self.secrets),
         )
 
 
@@ -362,6 +370,18 @@ async def call_model(
         )
     except Exception as exc:
         _raise(exc, call)
+    if settings.max_items is not None:
+        found = too_many(answer, settings.max_items)
+        if found is not None:  # a runaway list is refused, not trusted
+            detail = f"a list of {found} items, above the prompt's max_items={settings.max_items}"
+            call.mark_last("bad_response", detail)
+            n = len(log)
+            raise ExtractionError(
+                f"extraction failed (bad_response) after {n} request{'s' if n != 1 else ''}: "
+                f"the answer has {detail}",
+                kind="bad_response",
+                attempts=log,
+            )
     return _plain(answer, response_model), log
 
 

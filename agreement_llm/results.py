@@ -12,28 +12,33 @@ so the same text is never paid for twice.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Collection
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agreement_llm.articles import Article
-from agreement_llm.errors import InputError
+from agreement_llm.cache import ResultCache, default_cache_dir
+from agreement_llm.errors import AgreementLLMError, InputError
 from agreement_llm.extract import Extraction
 from agreement_llm.llm import Attempt, ExtractionError
-from agreement_llm.models import ArticleRecord
 
 __all__ = [
     "ErrorInfo",
     "ResultCache",
     "ResultRow",
     "ResultStore",
+    "ResultsLockedError",
+    "ResultsWriteError",
     "default_cache_dir",
     "read_results",
 ]
@@ -111,57 +116,209 @@ class ResultRow(BaseModel):
         )
 
 
+class ResultsWriteError(AgreementLLMError):
+    """The results file cannot be written (disk full, read-only, file size limit)."""
+
+
+class ResultsLockedError(AgreementLLMError):
+    """Another process is writing the same results file."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` (a short write is continued, not taken as done)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, "no bytes written")
+        view = view[written:]
+
+
+def _parse_row(line: bytes) -> ResultRow | None:
+    """The row of one line; a row with fields of the user's own (an annotation) still counts.
+    None when the line is no row (cut off, not UTF-8, not JSON)."""
+    try:
+        return ResultRow.model_validate_json(line)
+    except ValidationError:
+        pass
+    try:
+        data = json.loads(line.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    known = {k: v for k, v in data.items() if k in ResultRow.model_fields}
+    try:
+        return ResultRow.model_validate(known)
+    except ValidationError:
+        return None
+
+
 class ResultStore:
-    """A JSONL file of result rows, appended one whole line per write."""
+    """A JSONL file of result rows, appended one whole line per write, one writer at a time.
+
+    Lines it cannot read are never deleted: `start` moves them to `<file>.unreadable` and
+    counts them in `unreadable`. Rows that could not be appended (a full disk) are saved to a
+    rescue file that the next `start` merges back.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.dropped = 0  # lines that could not be read (a write cut off by a kill)
+        self.unreadable = 0  # lines that could not be read (a cut-off write, a bad byte)
+        self.rescued = 0  # rows merged back from a rescue file by `start`
+        self._lock_fd: int | None = None
+
+    @property
+    def lock_path(self) -> Path:
+        """The file whose OS lock marks the results file's one writer."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def side_path(self) -> Path:
+        """Where `start` moves the lines it cannot read."""
+        return self.path.with_name(self.path.name + ".unreadable")
+
+    def rescue_paths(self) -> list[Path]:
+        """Where rows that could not be appended go: beside the file, else in the cache
+        folder (another disk, often), else the temporary folder."""
+        name = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+        return [
+            self.path.with_name(self.path.name + ".rescue"),
+            default_cache_dir() / "rescue" / f"{name}.jsonl",
+            Path(tempfile.gettempdir()) / f"agreement-llm-rescue-{name}.jsonl",
+        ]
+
+    def lock(self) -> None:
+        """Take the OS lock of the results file, or raise `ResultsLockedError` at once naming
+        the process that holds it. The OS drops the lock when its holder dies."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+                os.close(fd)
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise ResultsLockedError(
+                f"{self.path} is being written by another process (PID {holder}); "
+                "wait for it to finish, or write to another file"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        """Release the lock (the lock file stays: removing it would race a new writer)."""
+        if self._lock_fd is not None:
+            os.ftruncate(self._lock_fd, 0)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _lines(self, path: Path) -> list[bytes]:
+        if not path.exists():
+            return []
+        return [line for line in path.read_bytes().split(b"\n") if line.strip()]
 
     def load(self) -> dict[tuple[str, str, str, str], ResultRow]:
         """The rows in the file, the last one winning for each key."""
         rows: dict[tuple[str, str, str, str], ResultRow] = {}
-        if not self.path.exists():
-            return rows
-        with self.path.open(encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                try:
-                    row = ResultRow.model_validate_json(line)
-                except ValidationError:
-                    self.dropped += 1
-                    continue
+        for line in self._lines(self.path):
+            row = _parse_row(line)
+            if row is None:
+                self.unreadable += 1
+            else:
                 rows[row.key] = row
         return rows
 
     def start(
         self, run: Collection[tuple[str, str, str, str]]
     ) -> dict[tuple[str, str, str, str], ResultRow]:
-        """Start a run over the keys `run`: keep the finished rows, drop the cut-off ones and
-        the failed ones this run retries (failures of other work stay); return the finished
-        rows."""
-        rows = self.load()
-        done = {k: r for k, r in rows.items() if r.status == "ok"}
+        """Start a run over the keys `run`: keep the finished rows (as they were written, with
+        any fields of the user's own), move the lines it cannot read to `side_path`, merge
+        rows rescued from a full disk, drop the failed rows this run retries (failures of
+        other work stay); return the finished rows."""
+        kept: dict[tuple[str, str, str, str], tuple[ResultRow, bytes]] = {}
+        bad: list[bytes] = []
+        rescues = [p for p in self.rescue_paths() if p.exists()]
+        for source in [self.path, *rescues]:
+            for line in self._lines(source):
+                row = _parse_row(line)
+                if row is None:
+                    bad.append(line)
+                    continue
+                if source is not self.path and row.key in kept and row.status != "ok":
+                    continue
+                self.rescued += source is not self.path
+                kept[row.key] = (row, line)
+        self.unreadable = len(bad)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            for key, row in rows.items():
-                if row.status == "ok" or key not in run:
-                    f.write(row.model_dump_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-        return done
+        if bad:  # kept, never deleted
+            with self.side_path.open("ab") as f:
+                f.write(b"\n".join(bad) + b"\n")
+                f.flush()
+                os.fsync(f.fileno())
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                for key, (row, line) in kept.items():
+                    if row.status == "ok" or key not in run:
+                        f.write(line + b"\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(name, 0o644)
+            os.replace(name, self.path)
+        except OSError as exc:
+            Path(name).unlink(missing_ok=True)
+            raise ResultsWriteError(f"{self.path}: cannot be written ({exc.strerror})") from None
+        for rescue in rescues:
+            rescue.unlink(missing_ok=True)
+        return {k: r for k, (r, _) in kept.items() if r.status == "ok"}
 
     def append(self, row: ResultRow) -> None:
-        """Append one row as one write, flushed to the operating system."""
+        """Append one row as one whole line, or not at all: a write cut short (a full disk)
+        is undone and raises `ResultsWriteError`, and the row goes to a rescue file."""
         data = (row.model_dump_json() + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, data)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._rescue(data)
+            raise ResultsWriteError(f"{self.path}: cannot be written ({exc.strerror})") from None
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                _write_all(fd, data)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)  # no half line
+                where = self._rescue(data)
+                raise ResultsWriteError(
+                    f"{self.path}: cannot be written ({exc.strerror}); "
+                    f"the answers received are kept in {where}"
+                ) from None
         finally:
             os.close(fd)
+
+    def _rescue(self, data: bytes) -> str:
+        for path in self.rescue_paths():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    size = os.fstat(fd).st_size
+                    try:
+                        _write_all(fd, data)
+                    except OSError:
+                        os.ftruncate(fd, size)
+                        raise
+                finally:
+                    os.close(fd)
+            except OSError:
+                continue
+            return str(path)
+        return "no file (every place to keep them is full)"
 
 
 def read_results(path: str | Path) -> list[ResultRow]:
@@ -170,50 +327,3 @@ def read_results(path: str | Path) -> list[ResultRow]:
     if not path.exists():
         raise InputError(f"{path}: no such results file")
     return list(ResultStore(path).load().values())
-
-
-@cache
-def schema_sha256() -> str:
-    """The hash of the record's JSON schema: a schema change invalidates the cache."""
-    schema = json.dumps(ArticleRecord.model_json_schema(), sort_keys=True)
-    return hashlib.sha256(schema.encode()).hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """`$AGREEMENT_LLM_CACHE_DIR`, else `$XDG_CACHE_HOME/agreement-llm`, else ~/.cache/..."""
-    explicit = os.environ.get("AGREEMENT_LLM_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "agreement-llm"
-
-
-class ResultCache:
-    """Extractions on disk, one JSON file per key."""
-
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or default_cache_dir()
-
-    def key(self, text_sha: str, prompt: str, prompt_sha: str, model: str) -> str:
-        """The cache key of one (text, prompt version, model, schema)."""
-        raw = "|".join((text_sha, prompt, prompt_sha, model, schema_sha256()))
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> Extraction | None:
-        """The cached extraction, or None (also for an unreadable entry)."""
-        path = self._path(key)
-        try:
-            return Extraction.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError):
-            return None
-
-    def put(self, key: str, extraction: Extraction) -> None:
-        """Store an extraction (written to a temporary file, then renamed)."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(extraction.model_dump_json(), encoding="utf-8")
-        os.replace(tmp, path)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from json import JSONDecodeError
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from tenacity import (
 
 __all__ = [
     "BadResponseError",
+    "DeadlineError",
     "EmptyResponseError",
     "RetryPolicy",
     "classify",
@@ -38,6 +40,15 @@ class BadResponseError(Exception):
     """The server's answer was not a chat completion at all (not JSON, say)."""
 
 
+class DeadlineError(Exception):
+    """A request had no whole answer by its deadline (a server trickling bytes, say)."""
+
+
+log = logging.getLogger("agreement_llm")
+
+NOTICE_AFTER = 5.0
+"""A `Retry-After` wait longer than this many seconds is told to the user (a log warning)."""
+
 Failure = Literal["transient", "http_error", "empty_response", "bad_response"]
 RETRIED: frozenset[Failure] = frozenset({"transient", "empty_response", "bad_response"})
 
@@ -53,7 +64,7 @@ def classify(exc: BaseException) -> Failure | None:
     if isinstance(exc, openai.APIStatusError):
         code = exc.status_code
         return "transient" if code in (408, 429) or code >= 500 else "http_error"
-    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError | DeadlineError):
         return "transient"
     if isinstance(exc, EmptyResponseError):
         return "empty_response"
@@ -95,7 +106,13 @@ class RetryPolicy(BaseModel):
             exc = state.outcome.exception() if state.outcome else None
             after = retry_after_seconds(exc)
             if after is not None:
-                return min(after, self.max_retry_after)
+                wait = min(after, self.max_retry_after)
+                if wait > NOTICE_AFTER:
+                    capped = f" (capped from {after:.0f} s)" if after > wait else ""
+                    log.warning(
+                        "the server asked to wait: waiting %.0f s%s before retrying", wait, capped
+                    )
+                return wait
             return float(backoff(state))
 
         return AsyncRetrying(

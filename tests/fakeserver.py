@@ -87,6 +87,7 @@ class Behaviour:
     delay: float = 0.0
     hang: bool = False  # never answer (the client's timeout decides)
     reset_mid_body: bool = False  # send the headers and half the body, then drop the connection
+    trickle: float = 0.0  # send the body one byte every `trickle` seconds
 
 
 Script = Callable[[dict[str, Any], int], Behaviour]
@@ -215,6 +216,12 @@ class FakeServer:
             await writer.drain()
             writer.transport.abort()
             return False
+        if b.trickle:
+            for i in range(len(body)):
+                writer.write(body[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(b.trickle)
+            return True
         writer.write(body)
         await writer.drain()
         return True

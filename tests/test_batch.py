@@ -136,7 +136,7 @@ def test_a_results_file_reads_back_into_frames(tmp_path: Path) -> None:
         read_results(tmp_path / "nope.jsonl")
 
 
-def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
+def test_a_line_cut_off_by_a_kill_is_set_aside_and_redone(tmp_path: Path) -> None:
     server = Server()
     out = tmp_path / "results.jsonl"
     articles = _articles(3)
@@ -145,10 +145,11 @@ def test_a_line_cut_off_by_a_kill_is_dropped_and_redone(tmp_path: Path) -> None:
         f.write('{"article_id": "a2", "text_sha')  # the process died mid-write
     store = ResultStore(out)
     assert len(store.load()) == 2
-    assert store.dropped == 1
+    assert store.unreadable == 1
     server.seen.clear()
     asyncio.run(_run(server, articles, out=out, cache=False))
     assert len(server.seen) == 1
+    assert (tmp_path / "results.jsonl.unreadable").read_text().startswith('{"article_id": "a2"')
     ids = sorted(json.loads(line)["article_id"] for line in out.read_text().splitlines())
     assert ids == ["a0", "a1", "a2"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -188,13 +189,14 @@ def list_prompts(root: Path | None = None) -> list[Prompt]:
 
 
 def load_prompt(version: str | None = None, root: Path | None = None) -> Prompt:
-    """The prompt version named (`"v1"`), or the default when `version` is None: the one
-    `prompts/DEFAULT` names (see `set_default_version`), else the newest."""
+    """The prompt version named (`"v1"`), or the default when `version` is None:
+    `$AGREEMENT_LLM_PROMPT` when set, else the one `prompts/DEFAULT` names (see
+    `set_default_version`), else the newest."""
     versions = _load_all(root or prompts_dir())
     if not versions:
         raise InputError("no prompt versions found")
     if version is None:
-        version = default_version(root)
+        version = os.environ.get("AGREEMENT_LLM_PROMPT") or default_version(root)
         if version is None:  # no prompts/DEFAULT: the newest version
             return next(reversed(versions.values()))
     try:

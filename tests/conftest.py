@@ -45,6 +45,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
         monkeypatch.delenv(name, raising=False)
     # the result cache of any test lands in a temporary folder, never the user's
     monkeypatch.setenv("AGREEMENT_LLM_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # the fake servers answer a single-call record: tests that do not name a prompt version
+    # use v1 (also in their subprocesses), whatever version prompts/DEFAULT names
+    monkeypatch.setenv("AGREEMENT_LLM_PROMPT", "v1")
 
 
 @pytest.fixture

@@ -37,9 +37,16 @@ def test_every_recorded_version_is_pinned() -> None:
     assert _recorded() <= set(read_pins()), "run: agreement-llm prompts pin"
 
 
-def test_the_default_is_the_one_prompts_default_names() -> None:
+def test_the_default_is_the_one_prompts_default_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGREEMENT_LLM_PROMPT")
     assert default_version() == (ROOT / "prompts" / "DEFAULT").read_text().strip()
     assert load_prompt().id == default_version()
+
+
+def test_the_environment_names_the_default_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGREEMENT_LLM_PROMPT", "v2")
+    assert load_prompt().id == "v2"
+    assert load_prompt("v1").id == "v1"  # an argument wins
 
 
 def _two_versions(root: Path) -> None:
@@ -48,7 +55,10 @@ def _two_versions(root: Path) -> None:
         _version(root, f"v{n}", {"id": f"v{n}", "date": "2026-01-01", "description": "d", **parent})
 
 
-def test_without_a_pointer_the_default_is_the_newest(tmp_path: Path) -> None:
+def test_without_a_pointer_the_default_is_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AGREEMENT_LLM_PROMPT")
     _two_versions(tmp_path)
     assert load_prompt(root=tmp_path).id == "v2"
     set_default_version("v1", tmp_path)

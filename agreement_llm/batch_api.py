@@ -19,19 +19,24 @@ calls at OpenAI, a rate-limit pool of its own, answers within 24 hours.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import httpx
 import openai
 
 from agreement_llm.batch import ArticleInput, _articles
+from agreement_llm.batch_remote import (
+    answer_index,
+    in_flight,
+    refresh,
+    request_line,
+    send,
+)
 from agreement_llm.batch_replay import Answer, Pending, Replayer
 from agreement_llm.batch_state import (
-    TERMINAL,
     BatchInfo,
     BatchLimits,
     BatchState,
@@ -41,10 +46,9 @@ from agreement_llm.batch_state import (
 from agreement_llm.config import Endpoint, resolve_endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.extract import Extraction, endpoint_for, run_sync
-from agreement_llm.llm import parse_completion
 from agreement_llm.prompts import load_prompt
 from agreement_llm.results import ResultRow, ResultStore
-from agreement_llm.retry import BadResponseError, RetryPolicy
+from agreement_llm.retry import RetryPolicy
 
 __all__ = [
     "BatchApiOptions",
@@ -54,9 +58,6 @@ __all__ = [
     "collect_batch",
     "submit_batch",
 ]
-
-URL: Final = "/v1/chat/completions"
-_QUIET = ("batch_expired", "batch_cancelled")  # not the request's failure: sent again
 
 
 @dataclass(frozen=True)
@@ -115,144 +116,6 @@ def _custom_id(stored: StoredArticle, prompt: str, model: str, pending: Pending)
     return "|".join([*parts, f"g{stored.gen}", pending.hash])
 
 
-def _answer_key(custom_id: str) -> tuple[tuple[str, str, str], str]:
-    article_id, sha, _prompt, _model, _step, gen, digest = custom_id.rsplit("|", 6)
-    return (article_id, sha, gen), digest
-
-
-def _line(custom_id: str, body: dict[str, Any]) -> bytes:
-    line = {"custom_id": custom_id, "method": "POST", "url": URL, "body": body}
-    return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _send(work: Workdir, state: BatchState, client: openai.OpenAI) -> None:
-    """Upload and submit every prepared file not yet submitted (recording each step)."""
-    for prepared in state.files:
-        if prepared.batch_id is not None:
-            continue
-        if prepared.file_id is None:
-            path = work.requests / f"{prepared.name}.jsonl"
-            with path.open("rb") as f:
-                uploaded = client.files.create(file=(path.name, f), purpose="batch")
-            prepared.file_id = uploaded.id
-            work.save(state)
-        batch = client.batches.create(
-            input_file_id=prepared.file_id,
-            endpoint=URL,
-            completion_window="24h",
-            metadata={"agreement_llm_file": prepared.name},
-        )
-        prepared.batch_id = batch.id
-        state.batches.append(
-            BatchInfo(
-                id=batch.id,
-                input_file_id=prepared.file_id,
-                file=prepared.name,
-                requests=prepared.requests,
-                status=batch.status,
-            )
-        )
-        work.save(state)
-
-
-def _refresh(work: Workdir, state: BatchState, client: openai.OpenAI, download: bool) -> None:
-    """Ask for each unfinished batch's status; with `download`, store a finished one's
-    answers."""
-    for info in state.batches:
-        if info.downloaded:
-            continue
-        got = client.batches.retrieve(info.id)
-        info.status = got.status
-        if got.request_counts is not None:
-            info.completed = got.request_counts.completed
-            info.failed = got.request_counts.failed
-        info.output_file_id = got.output_file_id
-        info.error_file_id = got.error_file_id
-        if got.errors is not None and got.errors.data:
-            info.errors = [e.message or e.code or "error" for e in got.errors.data]
-        if download and got.status in TERMINAL:
-            parts = [
-                client.files.content(file_id).content
-                for file_id in (got.output_file_id, got.error_file_id)
-                if file_id
-            ]
-            data = b"".join(p if p.endswith(b"\n") or not p else p + b"\n" for p in parts)
-            work.save_answers(info.id, data)
-            info.downloaded = True
-        work.save(state)
-
-
-def _usable(response: dict[str, Any] | None) -> bool:
-    """Whether a batch response is a chat completion with a choice (else: tried again)."""
-    if not isinstance(response, dict) or response.get("status_code") != 200:
-        return False
-    try:
-        completion = parse_completion(json.dumps(response.get("body")).encode("utf-8"))
-    except BadResponseError:
-        return False
-    return bool(completion.choices)
-
-
-def _final(status: object) -> bool:
-    return isinstance(status, int) and 400 <= status < 500 and status not in (408, 429)
-
-
-AnswerIndex = dict[tuple[str, str, str], dict[str, Answer]]
-
-
-def _index(work: Workdir, state: BatchState, tries: int) -> tuple[AnswerIndex, set[str]]:
-    """The answers of every downloaded batch by article and body hash, and the custom ids that
-    failed at least once. A failed request counts as answered (by its failure) once it has
-    failed `tries` times."""
-    answers: AnswerIndex = {}
-    failures: dict[str, list[Answer]] = {}
-    done = [b for b in state.batches if b.downloaded]
-    for line in work.answer_lines(b.id for b in done):
-        custom_id = str(line.get("custom_id"))
-        response = line.get("response")
-        error = line.get("error") or {}
-        if _usable(response) or (isinstance(response, dict) and _final(response["status_code"])):
-            key, digest = _answer_key(custom_id)
-            answers.setdefault(key, {})[digest] = {
-                "status_code": response["status_code"],  # type: ignore[index]
-                "body": response["body"],  # type: ignore[index]
-            }
-        elif error.get("code") not in _QUIET:
-            failures.setdefault(custom_id, []).append(_failure(response, error))
-    for info in done:
-        if info.status == "failed":
-            message = f"batch {info.id} failed: {'; '.join(info.errors) or 'no reason given'}"
-            for custom_id in work.ids(info.file):
-                failures.setdefault(custom_id, []).append(_failure(None, {"message": message}))
-    for custom_id, failed in failures.items():
-        key, digest = _answer_key(custom_id)
-        if len(failed) >= tries:
-            answers.setdefault(key, {}).setdefault(digest, failed[-1])
-    return answers, set(failures)
-
-
-def _failure(response: object, error: dict[str, Any]) -> Answer:
-    """A failed request as the answer that replays it: the server's status and body when it
-    sent a readable one, else a 502 (the live path retries those)."""
-    if isinstance(response, dict) and isinstance(response.get("body"), dict):
-        status = response.get("status_code")
-        if isinstance(status, int) and status != 200:
-            return {"status_code": status, "body": response["body"]}
-    message = str(error.get("message") or "the batch answered with no usable completion")
-    return {"status_code": 502, "body": {"error": {"message": message}}}
-
-
-def _in_flight(work: Workdir, state: BatchState) -> set[str]:
-    """The custom ids of requests prepared or submitted whose answers are not on disk."""
-    downloaded = {b.id for b in state.batches if b.downloaded}
-    return {
-        custom_id
-        for f in state.files
-        if f.batch_id not in downloaded
-        for custom_id in work.ids(f.name)
-    }
-
-
 class _Collector:
     """Runs articles through the replay and sorts the outcomes: rows, requests, live work."""
 
@@ -292,7 +155,7 @@ class _Collector:
 
     def request(self, stored: StoredArticle, pending: Pending) -> str:
         custom_id = _custom_id(stored, self.state.prompt, self.state.model, pending)
-        self.lines.append((custom_id, _line(custom_id, pending.body)))
+        self.lines.append((custom_id, request_line(custom_id, pending.body)))
         return custom_id
 
 
@@ -333,7 +196,7 @@ def submit_batch(
             f"{chosen.id} and {ep.model}: use another --out"
         )
     http = client or _control_client(ep)
-    _send(work, state, http)  # files a stopped submit prepared but did not send
+    send(work, state, http)  # files a stopped submit prepared but did not send
     report = BatchApiReport()
     store = ResultStore(out)
     rows = store.load()
@@ -365,7 +228,7 @@ def submit_batch(
         run_sync(build())
         files = work.write_requests(state, collector.lines, opts.limits)
         report.requests_per_file = [f.requests for f in files]
-        _send(work, state, http)
+        send(work, state, http)
     report.batches = list(state.batches)
     return report
 
@@ -382,7 +245,7 @@ def batch_status(
     work = Workdir(Path(out))
     state = work.require()
     http = client or _control_client(_state_endpoint(state, api_key))
-    _refresh(work, state, http, download=False)
+    refresh(work, state, http, download=False)
     return list(state.batches)
 
 
@@ -402,10 +265,10 @@ def collect_batch(
     state = work.require()
     ep = endpoint or _state_endpoint(state, api_key)
     http = client or _control_client(ep)
-    _send(work, state, http)
-    _refresh(work, state, http, download=True)
-    answers, failed = _index(work, state, opts.retry.transient_attempts)
-    flying = _in_flight(work, state)
+    send(work, state, http)
+    refresh(work, state, http, download=True)
+    answers, failed = answer_index(work, state, opts.retry.transient_attempts)
+    flying = in_flight(work, state)
     store = ResultStore(Path(out))
     finished = set(store.load())
     report = BatchApiReport()
@@ -451,6 +314,6 @@ def collect_batch(
     if collector.lines:
         files = work.write_requests(state, collector.lines, opts.limits)
         report.requests_per_file = [f.requests for f in files]
-        _send(work, state, http)
+        send(work, state, http)
     report.batches = list(state.batches)
     return report

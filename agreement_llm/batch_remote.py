@@ -51,12 +51,21 @@ def send(work: Workdir, state: BatchState, client: openai.OpenAI) -> None:
                 uploaded = client.files.create(file=(path.name, f), purpose="batch")
             prepared.file_id = uploaded.id
             work.save(state)
-        batch = client.batches.create(
-            input_file_id=prepared.file_id,
-            endpoint=URL,
-            completion_window="24h",
-            metadata={"agreement_llm_file": prepared.name},
-        )
+        batch = None
+        if prepared.creating:  # stopped while creating it: it may exist (never create twice)
+            recent = client.batches.list(limit=100).data
+            batch = next((b for b in recent if b.input_file_id == prepared.file_id), None)
+        else:
+            prepared.creating = True
+            work.save(state)
+        if batch is None:
+            batch = client.batches.create(
+                input_file_id=prepared.file_id,
+                endpoint=URL,
+                completion_window="24h",
+                metadata={"agreement_llm_file": prepared.name},
+            )
+        prepared.creating = False
         prepared.batch_id = batch.id
         state.batches.append(
             BatchInfo(

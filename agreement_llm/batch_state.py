@@ -78,7 +78,8 @@ class BatchInfo(BaseModel):
 
 
 class RequestFile(BaseModel):
-    """A request file prepared on disk; `file_id` once uploaded, `batch_id` once submitted."""
+    """A request file prepared on disk; `file_id` once uploaded, `creating` while its batch is
+    being created (a stop then is resolved by looking for it), `batch_id` once submitted."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +87,7 @@ class RequestFile(BaseModel):
     requests: int
     bytes: int
     file_id: str | None = None
+    creating: bool = False
     batch_id: str | None = None
 
 

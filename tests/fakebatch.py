@@ -83,6 +83,9 @@ class FakeBatchServer:
                 with server.lock:
                     if m := re.search(r"/files/([^/]+)/content$", self.path):
                         self.reply(200, None, server.files[m.group(1)])
+                    elif self.path.split("?")[0].endswith("/batches"):
+                        data = [server.public(b) for b in reversed(server.batches)]
+                        self.reply(200, {"object": "list", "data": data, "has_more": False})
                     elif m := re.search(r"/batches/([^/]+)$", self.path):
                         self.reply(200, server.advance(m.group(1)))
                     else:

@@ -354,3 +354,29 @@ def test_cli_submit_status_collect(tmp_path: Path) -> None:
         result = runner.invoke(main, ["batch", "status", "--out", str(tmp_path / "none.jsonl")])
         assert result.exit_code == 1
         assert "submit first" in result.output
+
+
+def test_a_stop_while_creating_a_batch_does_not_create_it_twice(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+
+    def lost(response: httpx.Response) -> None:
+        if response.request.method == "POST" and response.request.url.path.endswith("/batches"):
+            raise KeyboardInterrupt  # the process stopped before it recorded the batch
+
+    with FakeBatchServer(ok) as server:
+        hooked = openai.OpenAI(
+            api_key="k",
+            base_url=server.base_url,
+            http_client=httpx.Client(event_hooks={"response": [lost]}),
+        )
+        with pytest.raises(KeyboardInterrupt):
+            submit_batch(
+                articles(2), out=out, endpoint=fake_endpoint(server.base_url), client=hooked
+            )
+        assert len(server.batches) == 1
+        report = submit(server, out, articles(2))
+        assert report.skipped == 2
+        assert len(server.batches) == 1
+        assert [b.id for b in report.batches] == ["batch-1"]
+        run_to_end(server, out)
+        assert lines_of(out) == {"a0": 1, "a1": 1}

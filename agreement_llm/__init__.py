@@ -10,6 +10,13 @@ The record's parts (`Agreement`, `Party`, ...) are in `agreement_llm.models`.
 
 from agreement_llm.articles import Article, read_article, read_articles
 from agreement_llm.batch import BatchOptions, BatchResult, aextract_many, extract_many
+from agreement_llm.batch_api import (
+    BatchApiOptions,
+    BatchApiReport,
+    batch_status,
+    collect_batch,
+    submit_batch,
+)
 from agreement_llm.config import Endpoint, local_endpoint, resolve_endpoint
 from agreement_llm.errors import AgreementLLMError, ConfigError, InputError
 from agreement_llm.extract import (
@@ -43,6 +50,8 @@ __all__ = [
     "Article",
     "ArticleRecord",
     "Attempt",
+    "BatchApiOptions",
+    "BatchApiReport",
     "BatchOptions",
     "BatchResult",
     "BatchSummary",
@@ -65,6 +74,8 @@ __all__ = [
     "Usage",
     "aextract_many",
     "aextract_with_details",
+    "batch_status",
+    "collect_batch",
     "extract",
     "extract_many",
     "extract_with_details",
@@ -73,6 +84,7 @@ __all__ = [
     "read_articles",
     "read_results",
     "resolve_endpoint",
+    "submit_batch",
     "to_frames",
 ]
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ import click
 
 from agreement_llm.articles import scan_articles
 from agreement_llm.cli_authoring import gold_group, prompts_group
+from agreement_llm.cli_batch import batch_group
 from agreement_llm.cli_eval import eval_cmd
 from agreement_llm.cli_support import SERVER as _SERVER
 from agreement_llm.cli_support import endpoint_from as _endpoint
@@ -203,6 +204,7 @@ def serve_cmd(model: str | None, port: int) -> None:
 main.add_command(eval_cmd)
 main.add_command(prompts_group)
 main.add_command(gold_group)
+main.add_command(batch_group)
 
 
 if __name__ == "__main__":

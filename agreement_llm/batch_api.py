@@ -175,7 +175,8 @@ def submit_batch(
     `openai.OpenAI`) is used for the files and batches requests."""
     opts = options or BatchApiOptions()
     out = Path(out)
-    items = _articles(articles)
+    problems: dict[str, str] = {}  # files that cannot be read: error rows, the rest runs
+    items = _articles(articles, problems)
     chosen = load_prompt(prompt)
     ep = endpoint_for(endpoint, client, model, api_key)
     work = Workdir(out)
@@ -199,36 +200,53 @@ def submit_batch(
     send(work, state, http)  # files a stopped submit prepared but did not send
     report = BatchApiReport()
     store = ResultStore(out)
-    rows = store.load()
-    known = work.articles()
-    new: list[StoredArticle] = []
-    for article, sha in items:
-        row = rows.get((article.article_id, sha, chosen.id, ep.model))
-        stored = known.get((article.article_id, sha))
-        if (row is not None and row.status == "ok") or (stored is not None and row is None):
-            report.skipped += 1
-            continue
-        gen = stored.gen + 1 if stored is not None else 0
-        new.append(StoredArticle(article_id=article.article_id, sha=sha, gen=gen, **_meta(article)))
-    if new:
-        work.add_articles(new)
-        store.start({(s.article_id, s.sha, chosen.id, ep.model) for s in new})
-        collector = _Collector(state, ep, store, report)
-        replayer = Replayer(ep, chosen.id, RetryPolicy(transient_attempts=1, reasks=0))
+    store.lock()  # one writer per results file, as in a live batch
+    try:
+        unreadable: list[ResultRow] = []
+        rows = store.load()
+        known = work.articles()
+        new: list[StoredArticle] = []
+        for article, sha in items:
+            row = rows.get((article.article_id, sha, chosen.id, ep.model))
+            if article.article_id in problems:  # a file that cannot be read: its error row now
+                if row is None or row.status != "ok":
+                    problem = InputError(problems[article.article_id])
+                    unreadable.append(ResultRow.failure(article, sha, chosen.id, ep.model, problem))
+                continue
+            stored = known.get((article.article_id, sha))
+            if (row is not None and row.status == "ok") or (stored is not None and row is None):
+                report.skipped += 1
+                continue
+            gen = stored.gen + 1 if stored is not None else 0
+            new.append(
+                StoredArticle(article_id=article.article_id, sha=sha, gen=gen, **_meta(article))
+            )
+        if new or unreadable:
+            run_keys = {(s.article_id, s.sha, chosen.id, ep.model) for s in new}
+            store.start(run_keys | {r.key for r in unreadable})
+            for failure in unreadable:
+                store.append(failure)
+                report.failed += 1
+        if new:
+            work.add_articles(new)
+            collector = _Collector(state, ep, store, report)
+            replayer = Replayer(ep, chosen.id, RetryPolicy(transient_attempts=1, reasks=0))
 
-        async def build() -> None:
-            try:
-                for stored in new:
-                    pending = await collector.one(replayer, stored, {}, False)
-                    if pending is not None:
-                        collector.request(stored, pending)
-            finally:
-                await replayer.close()
+            async def build() -> None:
+                try:
+                    for stored in new:
+                        pending = await collector.one(replayer, stored, {}, False)
+                        if pending is not None:
+                            collector.request(stored, pending)
+                finally:
+                    await replayer.close()
 
-        run_sync(build())
-        files = work.write_requests(state, collector.lines, opts.limits)
-        report.requests_per_file = [f.requests for f in files]
-        send(work, state, http)
+            run_sync(build())
+            files = work.write_requests(state, collector.lines, opts.limits)
+            report.requests_per_file = [f.requests for f in files]
+            send(work, state, http)
+    finally:
+        store.unlock()
     report.batches = list(state.batches)
     return report
 
@@ -270,50 +288,56 @@ def collect_batch(
     answers, failed = answer_index(work, state, opts.retry.transient_attempts)
     flying = in_flight(work, state)
     store = ResultStore(Path(out))
-    finished = set(store.load())
-    report = BatchApiReport()
-    collector = _Collector(state, ep, store, report)
-    todo = [
-        s
-        for s in work.articles().values()
-        if (s.article_id, s.sha, state.prompt, state.model) not in finished
-    ]
-    replay_policy = RetryPolicy(transient_attempts=1, reasks=opts.retry.reasks)
+    store.lock()
+    try:
+        finished = set(store.load())
+        report = BatchApiReport()
+        collector = _Collector(state, ep, store, report)
+        todo = [
+            s
+            for s in work.articles().values()
+            if (s.article_id, s.sha, state.prompt, state.model) not in finished
+        ]
+        replay_policy = RetryPolicy(transient_attempts=1, reasks=opts.retry.reasks)
 
-    async def run() -> None:
-        replayer = Replayer(ep, state.prompt, replay_policy)
-        live: list[StoredArticle] = []
-        try:
-            for stored in todo:
-                mine = answers.get((stored.article_id, stored.sha[:12], f"g{stored.gen}"), {})
-                pending = await collector.one(replayer, stored, mine, False)
-                if pending is None:
-                    continue
-                custom_id = _custom_id(stored, state.prompt, state.model, pending)
-                if custom_id in flying:
-                    report.in_flight += 1
-                elif opts.live_retries and (pending.reask or custom_id in failed):
-                    live.append(stored)
-                else:
-                    collector.request(stored, pending)
-        finally:
-            await replayer.close()
-        if live:
-            forward = httpx.AsyncClient(timeout=ep.timeout)
-            online = Replayer(ep, state.prompt, opts.retry, forward=forward)
+        async def run() -> None:
+            replayer = Replayer(ep, state.prompt, replay_policy)
+            live: list[StoredArticle] = []
             try:
-                for stored in live:
+                for stored in todo:
                     mine = answers.get((stored.article_id, stored.sha[:12], f"g{stored.gen}"), {})
-                    report.live += 1
-                    pending = await collector.one(online, stored, mine, True)
-                    assert pending is None, "a live replay sends what it needs"
+                    pending = await collector.one(replayer, stored, mine, False)
+                    if pending is None:
+                        continue
+                    custom_id = _custom_id(stored, state.prompt, state.model, pending)
+                    if custom_id in flying:
+                        report.in_flight += 1
+                    elif opts.live_retries and (pending.reask or custom_id in failed):
+                        live.append(stored)
+                    else:
+                        collector.request(stored, pending)
             finally:
-                await online.close()
+                await replayer.close()
+            if live:
+                forward = httpx.AsyncClient(timeout=ep.timeout)
+                online = Replayer(ep, state.prompt, opts.retry, forward=forward)
+                try:
+                    for stored in live:
+                        mine = answers.get(
+                            (stored.article_id, stored.sha[:12], f"g{stored.gen}"), {}
+                        )
+                        report.live += 1
+                        pending = await collector.one(online, stored, mine, True)
+                        assert pending is None, "a live replay sends what it needs"
+                finally:
+                    await online.close()
 
-    run_sync(run())
-    if collector.lines:
-        files = work.write_requests(state, collector.lines, opts.limits)
-        report.requests_per_file = [f.requests for f in files]
-        send(work, state, http)
-    report.batches = list(state.batches)
-    return report
+        run_sync(run())
+        if collector.lines:
+            files = work.write_requests(state, collector.lines, opts.limits)
+            report.requests_per_file = [f.requests for f in files]
+            send(work, state, http)
+        report.batches = list(state.batches)
+        return report
+    finally:
+        store.unlock()

@@ -12,7 +12,7 @@ import openai
 
 from agreement_llm.batch_replay import Answer
 from agreement_llm.batch_state import TERMINAL, BatchInfo, BatchState, Workdir
-from agreement_llm.llm import parse_completion
+from agreement_llm.response import parse_completion
 from agreement_llm.retry import BadResponseError
 
 __all__ = [

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from agreement_llm import (
+    AgreementLLMError,
     Article,
     BatchApiOptions,
     batch_status,
@@ -380,3 +381,37 @@ def test_a_stop_while_creating_a_batch_does_not_create_it_twice(tmp_path: Path) 
         assert [b.id for b in report.batches] == ["batch-1"]
         run_to_end(server, out)
         assert lines_of(out) == {"a0": 1, "a1": 1}
+
+
+def test_an_unreadable_file_is_an_error_row_and_the_rest_is_submitted(tmp_path: Path) -> None:
+    from agreement_llm.articles import UnreadableArticle
+
+    out = tmp_path / "r.jsonl"
+    bad = UnreadableArticle("bad", tmp_path / "bad.txt", "bad.txt: binary file", "0" * 64)
+    with FakeBatchServer(ok) as server:
+        report = submit(server, out, [*articles(2), bad])
+        assert report.requests_per_file == [2]
+        assert report.failed == 1
+        run_to_end(server, out)
+    rows = {r.article_id: r for r in read_results(out)}
+    assert rows["bad"].status == "error"
+    assert rows["bad"].error is not None
+    assert "binary file" in rows["bad"].error.message
+    assert [rows["a0"].status, rows["a1"].status] == ["ok", "ok"]
+
+
+def test_collect_takes_the_results_file_for_one_writer(tmp_path: Path) -> None:
+    from agreement_llm.results import ResultStore
+
+    out = tmp_path / "r.jsonl"
+    with FakeBatchServer(ok) as server:
+        submit(server, out, articles(1))
+        holder = ResultStore(out)
+        holder.lock()  # another process writing the same results file
+        try:
+            with pytest.raises(AgreementLLMError, match=r"r\.jsonl"):
+                run_to_end(server, out)
+        finally:
+            holder.unlock()
+        run_to_end(server, out)
+    assert lines_of(out) == {"a0": 1}

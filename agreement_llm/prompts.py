@@ -75,9 +75,14 @@ class PromptManifest(BaseModel):
     parent: str | None = None
     recipe: Literal["single", "stepwise"] = "single"
     steps: list[Step] = Field(default_factory=list)
-    rules: list[Literal["people_are_persons", "roles_from_the_text", "phrases_not_identifiers"]] = (
-        Field(default_factory=list)
-    )
+    rules: list[
+        Literal[
+            "people_are_persons",
+            "roles_from_the_text",
+            "phrases_not_identifiers",
+            "short_values_are_words",
+        ]
+    ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
 
     @model_validator(mode="after")

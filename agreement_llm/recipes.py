@@ -129,10 +129,14 @@ class _Source:
     """The article, for keeping only values found in it (spec: every free-text value is found
     in the text); each value dropped is noted."""
 
-    def __init__(self, text: str, notes: list[str], *, phrases: bool = False) -> None:
+    def __init__(
+        self, text: str, notes: list[str], *, phrases: bool = False, words: bool = False
+    ) -> None:
         self.folded = FoldedText.of(text)
+        self.text = text
         self.notes = notes
         self.phrases = phrases
+        self.words = words
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -140,7 +144,9 @@ class _Source:
             return None
         if self.phrases and "_" in value and " " not in value:
             value = value.replace("_", " ")  # "port_logistics": a phrase written as a name
-        if locate(value, self.folded).status is Match.not_found:
+        if locate(value, self.folded).status is Match.not_found or (
+            self.words and len(value) <= 4 and not rules.whole_word_in(value, self.text)
+        ):
             self.notes.append(f"{where}: {value!r} is not in the article; dropped")
             return None
         return value
@@ -202,7 +208,12 @@ def assemble(
     """The record the steps' answers make under the spec's rules (and the optional `extra`
     rules a version names), and notes on each value the rules changed or dropped."""
     notes: list[str] = []
-    source = _Source(text, notes, phrases="phrases_not_identifiers" in extra)
+    source = _Source(
+        text,
+        notes,
+        phrases="phrases_not_identifiers" in extra,
+        words="short_values_are_words" in extra,
+    )
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]

@@ -27,6 +27,7 @@ __all__ = [
     "role_in_text",
     "same_organization",
     "sentences",
+    "whole_word_in",
 ]
 
 # Mappings that are certain; anything else that is not a code is dropped (and flagged).
@@ -233,3 +234,9 @@ def role_in_text(name: str, text: str) -> str | None:
     if any(_WITNESSED.search(s) for s in mine):
         return "witness"
     return "attendee"
+
+
+def whole_word_in(value: str, text: str) -> bool:
+    """True when `value` occurs in `text` as a whole word (case aside): a short value such as
+    "CA" is not found inside another word."""
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE) is not None

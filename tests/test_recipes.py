@@ -263,3 +263,13 @@ def test_rules_belong_to_stepwise_versions() -> None:
                 "steps": [{"name": "people", "cue": "c", "max_tokens": 99}],
             }
         )
+
+
+def test_optional_rule_short_values_are_words() -> None:
+    answer = json.loads(json.dumps(AGREEMENTS))
+    answer["agreements"][0]["parties"][1]["short_name"] = "Alp"  # inside "Alpha", not a word
+    model = AgreementsAnswer.model_validate(answer)
+    assert assemble(model, None, ARTICLE)[0].agreements[0].parties[1].short_name == "Alp"
+    record, notes = assemble(model, None, ARTICLE, {"short_values_are_words"})
+    assert record.agreements[0].parties[1].short_name is None
+    assert any("'Alp' is not in the article" in n for n in notes)

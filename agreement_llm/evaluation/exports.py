@@ -85,7 +85,8 @@ def _summary_markdown(run: EvalRun) -> list[str]:
 def _markdown(run: EvalRun, rows: list[dict[str, Any]]) -> str:
     models = run.models
     lines = ["| version | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
-    for prompt in dict.fromkeys(v.prompt for v in run.versions):
+    prompts = dict.fromkeys(v.prompt for v in run.versions)
+    for prompt in sorted(prompts, key=lambda n: (int("".join(filter(str.isdigit, n)) or 0), n)):
         cells = []
         for model in models:
             v = run.column(model, prompt)

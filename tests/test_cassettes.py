@@ -105,3 +105,14 @@ def test_seed_articles_replay_with_v1_from_the_real_model(article_id: str) -> No
         assert second.error is not None
         assert first.error.attempts
         assert first.error.kind == second.error.kind
+
+
+@pytest.mark.parametrize("cut", [300, 2000, 6000, 9000])
+def test_a_truncated_cassette_is_one_clear_error(tmp_path: Path, cut: int) -> None:
+    recorded = CASSETTES / GEMMA / "v1" / "dev_01.yaml"
+    folder = tmp_path / GEMMA / "v1"
+    folder.mkdir(parents=True)
+    (folder / "dev_01.yaml").write_bytes(recorded.read_bytes()[:cut])
+    article = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
+    with pytest.raises(InputError, match=r"dev_01\.yaml"):
+        run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)

@@ -152,10 +152,14 @@ class PrettyYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
-        cassette: dict[str, Any] = yaml.load(text, Loader=_LOADER) or {}
-        for interaction in cassette.get("interactions", []):
-            body = interaction["response"].get("body", {})
-            if isinstance(body.get("string"), str):
+        loaded = yaml.load(text, Loader=_LOADER) or {}
+        cassette: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        interactions = cassette.get("interactions")
+        for interaction in interactions if isinstance(interactions, list) else []:
+            # a cut-off file may end inside an interaction: `check_cassette` names what is missing
+            response = interaction.get("response") if isinstance(interaction, dict) else None
+            body = response.get("body") if isinstance(response, dict) else None
+            if isinstance(body, dict) and isinstance(body.get("string"), str):
                 body["string"] = body["string"].encode("utf-8")
         return cassette
 

@@ -13,9 +13,9 @@ from agreement_llm.articles import scan_articles
 from agreement_llm.cli_authoring import gold_group, prompts_group
 from agreement_llm.cli_batch import batch_group
 from agreement_llm.cli_eval import eval_cmd
+from agreement_llm.cli_support import REASKS, user_errors
 from agreement_llm.cli_support import SERVER as _SERVER
 from agreement_llm.cli_support import endpoint_from as _endpoint
-from agreement_llm.cli_support import user_errors
 from agreement_llm.config import LOCAL_PORT
 from agreement_llm.extract import MAX_ARTICLE_CHARS, Job, extract_with_details
 from agreement_llm.retry import RetryPolicy
@@ -83,13 +83,7 @@ def main() -> None:
     show_default=True,
     help="Tries of a request on 429, 5xx, timeouts and connection errors.",
 )
-@click.option(
-    "--reasks",
-    type=click.IntRange(min=0),
-    default=RetryPolicy().reasks,
-    show_default=True,
-    help="Times invalid output is sent back to the model with the error.",
-)
+@REASKS
 def extract_cmd(
     paths: tuple[Path, ...],
     prompt: str | None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from agreement_llm.cli_support import SERVER, user_errors
+from agreement_llm.cli_support import REASKS, SERVER, user_errors
 from agreement_llm.retry import RetryPolicy
 
 __all__ = ["batch_group"]
@@ -75,13 +75,7 @@ def status_cmd(out: Path) -> None:
     is_flag=True,
     help="Send re-asks of invalid answers and failed requests live, not in a follow-up batch.",
 )
-@click.option(
-    "--reasks",
-    type=click.IntRange(min=0),
-    default=RetryPolicy().reasks,
-    show_default=True,
-    help="Times invalid output is sent back to the model with the error.",
-)
+@REASKS
 def collect_cmd(out: Path, live_retries: bool, reasks: int) -> None:
     """Write the answers of finished batches into --out; submit what is still needed."""
     from agreement_llm.batch_api import BatchApiOptions, collect_batch

@@ -10,6 +10,7 @@ import click
 
 from agreement_llm.config import Endpoint, ServerKind, local_endpoint, resolve_endpoint
 from agreement_llm.errors import AgreementLLMError
+from agreement_llm.retry import RetryPolicy
 
 __all__ = ["SERVER", "endpoint_from", "gold_paths", "project_path", "user_errors"]
 
@@ -25,6 +26,13 @@ def user_errors() -> Iterator[None]:
 
 PROJECT = Path(__file__).resolve().parent.parent  # the repository, in an editable install
 SERVER = click.Choice([k.value for k in ServerKind])
+REASKS = click.option(
+    "--reasks",
+    type=click.IntRange(min=0),
+    default=RetryPolicy().reasks,
+    show_default=True,
+    help="Times invalid output is sent back to the model with the error.",
+)
 
 
 def project_path(relative: str) -> Path:

@@ -26,6 +26,7 @@ from agreement_llm import (
     read_results,
     submit_batch,
 )
+from agreement_llm.articles import UnreadableArticle
 from agreement_llm.batch_state import BatchLimits
 from agreement_llm.cli import main
 from agreement_llm.retry import RetryPolicy
@@ -65,7 +66,9 @@ def run_to_end(server: FakeBatchServer, out: Path, options: BatchApiOptions | No
     raise AssertionError("batches never finished")
 
 
-def submit(server: FakeBatchServer, out: Path, items: list[Article], **kw: Any) -> Any:
+def submit(
+    server: FakeBatchServer, out: Path, items: list[Article | UnreadableArticle], **kw: Any
+) -> Any:
     client = openai.OpenAI(api_key="k", base_url=server.base_url)
     return submit_batch(
         items, out=out, endpoint=fake_endpoint(server.base_url), client=client, **kw
@@ -384,8 +387,6 @@ def test_a_stop_while_creating_a_batch_does_not_create_it_twice(tmp_path: Path) 
 
 
 def test_an_unreadable_file_is_an_error_row_and_the_rest_is_submitted(tmp_path: Path) -> None:
-    from agreement_llm.articles import UnreadableArticle
-
     out = tmp_path / "r.jsonl"
     bad = UnreadableArticle("bad", tmp_path / "bad.txt", "bad.txt: binary file", "0" * 64)
     with FakeBatchServer(ok) as server:

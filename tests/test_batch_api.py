@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def run_to_end(server: FakeBatchServer, out: Path, options: BatchApiOptions | No
 
 
 def submit(
-    server: FakeBatchServer, out: Path, items: list[Article | UnreadableArticle], **kw: Any
+    server: FakeBatchServer, out: Path, items: Sequence[Article | UnreadableArticle], **kw: Any
 ) -> Any:
     client = openai.OpenAI(api_key="k", base_url=server.base_url)
     return submit_batch(

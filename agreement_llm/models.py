@@ -164,24 +164,14 @@ class Agreement(_Strict):
     evidence: NonEmpty
 
 
-class ArticleRecord(_Strict):
-    """Everything extracted from one article: its own date and the agreements it reports."""
-
-    published_on: PartialDate | None = None
-    agreements: list[Agreement] = Field(default_factory=list)
-
-    def _repr_html_(self) -> str:
-        from agreement_llm.display import record_html
-
-        return record_html(self)
+class CachedSchema(BaseModel):
+    """A model whose JSON schema is computed once per set of arguments (each call gets its own
+    copy): structured-output clients ask for it on every request, and generating it cost more
+    CPU than the rest of an extraction."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The JSON schema (computed once per set of arguments; each call gets its own copy).
-
-        Structured-output clients ask for it on every request, and generating it cost more
-        CPU than the rest of an extraction.
-        """
+        """The JSON schema, from the cache when this definition's was computed before."""
         # structured-output clients derive a fresh subclass per call: key on the definition
         fields = [(n, repr(f.annotation), repr(f.default)) for n, f in cls.model_fields.items()]
         key = repr((cls.__name__, cls.__doc__, fields, args, sorted(kwargs.items())))
@@ -191,6 +181,18 @@ class ArticleRecord(_Strict):
             _SCHEMAS[key] = text
         result: dict[str, Any] = json.loads(text)
         return result
+
+
+class ArticleRecord(_Strict, CachedSchema):
+    """Everything extracted from one article: its own date and the agreements it reports."""
+
+    published_on: PartialDate | None = None
+    agreements: list[Agreement] = Field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        from agreement_llm.display import record_html
+
+        return record_html(self)
 
 
 _SCHEMAS: dict[str, str] = {}

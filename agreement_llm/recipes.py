@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import openai
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import ConfigDict, WithJsonSchema
 
 from agreement_llm import rules
 from agreement_llm.config import Endpoint
@@ -30,6 +30,7 @@ from agreement_llm.models import (
     Agreement,
     AgreementKind,
     ArticleRecord,
+    CachedSchema,
     Money,
     PartialDate,
     Party,
@@ -64,7 +65,7 @@ CountryCode = Annotated[str, WithJsonSchema({"type": "string", "enum": country_c
 CurrencyCode = Annotated[str, WithJsonSchema({"type": "string", "enum": currency_codes()})]
 
 
-class _Answer(BaseModel):
+class _Answer(CachedSchema):
     model_config = ConfigDict(extra="ignore")
 
 

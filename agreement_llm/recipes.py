@@ -276,6 +276,8 @@ def _seat(
     live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
         range(len(records))
     )
+    # split once for every person (roles_from_the_text reads the sentences naming each)
+    said = rules.separate_sentences(text) if "roles_from_the_text" in extra else None
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     for k, person in enumerate(answer.people):
         where = f"people[{k}]"
@@ -289,7 +291,7 @@ def _seat(
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         role = person.role
-        found = rules.role_in_text(name, text) if "roles_from_the_text" in extra else None
+        found = rules.role_in_text(name, said) if said is not None else None
         if found == "signatory" and role is not Role.signatory:
             source.notes.append(f"{where}.role: the text says {name} signed: signatory")
             role = Role.signatory

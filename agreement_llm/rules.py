@@ -27,6 +27,7 @@ __all__ = [
     "role_in_text",
     "same_organization",
     "sentences",
+    "separate_sentences",
     "whole_word_in",
 ]
 
@@ -220,12 +221,16 @@ _WITNESSED = re.compile(r"\bwitness")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie attended"
 
 
-def role_in_text(name: str, text: str) -> str | None:
-    """What the sentences naming this person say of their part: "signatory" when one says
-    they signed, "witness" when one says they witnessed it, "attendee" otherwise; None when
-    no sentence names them."""
+def separate_sentences(text: str) -> list[str]:
+    """The article's sentences, also where the text runs them together at a full stop."""
+    return sentences(_RUN_TOGETHER.sub(". ", text))
+
+
+def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
+    """What the sentences (`separate_sentences`) naming this person say of their part:
+    "signatory" when one says they signed, "witness" when one says they witnessed it,
+    "attendee" otherwise; None when no sentence names them."""
     folded = _fold(name)
-    candidates = sentences(_RUN_TOGETHER.sub(". ", text))
     mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {_fold(s)} "]
     if not mine:
         return None

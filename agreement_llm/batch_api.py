@@ -43,7 +43,7 @@ from agreement_llm.batch_state import (
     StoredArticle,
     Workdir,
 )
-from agreement_llm.config import Endpoint, resolve_endpoint
+from agreement_llm.config import NO_KEY, Endpoint, resolve_endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.extract import Extraction, endpoint_for, run_sync
 from agreement_llm.prompts import load_prompt
@@ -95,7 +95,7 @@ class BatchApiReport:
 def _control_client(endpoint: Endpoint) -> openai.OpenAI:
     # the SDK's own retries apply to the few control requests (files, batches)
     return openai.OpenAI(
-        api_key=endpoint.api_key or "unused", base_url=endpoint.base_url, timeout=endpoint.timeout
+        api_key=endpoint.api_key or NO_KEY, base_url=endpoint.base_url, timeout=endpoint.timeout
     )
 
 

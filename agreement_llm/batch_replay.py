@@ -23,7 +23,7 @@ import httpx
 import openai
 
 from agreement_llm.articles import Article
-from agreement_llm.config import Endpoint
+from agreement_llm.config import NO_KEY, Endpoint
 from agreement_llm.extract import Extraction, Job
 from agreement_llm.retry import RetryPolicy
 
@@ -81,7 +81,7 @@ class Replayer:
         self.policy = policy
         self.forward = forward
         self.client = openai.AsyncOpenAI(
-            api_key=endpoint.api_key or "unused",
+            api_key=endpoint.api_key or NO_KEY,
             base_url=endpoint.base_url,
             max_retries=0,
             http_client=httpx.AsyncClient(transport=httpx.MockTransport(self._handle)),

@@ -1,4 +1,5 @@
-"""The authoring commands: `prompts` (list, new, default, pin) and `gold` (new, check)."""
+"""The authoring commands: `prompts` (list, new, default, pin, examples) and `gold` (new,
+check)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from agreement_llm.prompts import (
     new_version,
     pin_versions,
     set_default_version,
+    write_examples,
 )
 
 __all__ = ["gold_group", "prompts_group"]
@@ -52,6 +54,37 @@ def prompts_new_cmd(version: str, parent: str, message: str) -> None:
         folder = new_version(version, parent, message)
     click.echo(f"created {folder} from {parent}; edit it, then record it with:")
     click.echo(f"  agreement-llm eval --model MODEL --prompts {version} --record")
+
+
+@prompts_group.command("examples")
+@click.argument("version")
+@gold_paths
+def prompts_examples_cmd(version: str, gold_dir: Path, articles_dir: Path) -> None:
+    """Write VERSION's worked examples (`examples.json`) from every gold file with an agreement
+    (an article is never its own example). Refused for a recorded (pinned) version."""
+    from agreement_llm.articles import read_article
+    from agreement_llm.examples import Example, text_key, words_of
+    from agreement_llm.steps import example_answer
+
+    with user_errors():
+        from agreement_llm.evaluation.gold import load_gold
+
+        examples = []
+        for path in sorted(gold_dir.glob("*.json")):
+            gold = load_gold(path)
+            if not gold.record.agreements:
+                continue
+            text = read_article(articles_dir / f"{gold.article_id}.txt").text
+            examples.append(
+                Example(
+                    article_id=gold.article_id,
+                    text_sha256=text_key(text),
+                    words=words_of(text),
+                    answer=example_answer(gold.record),
+                )
+            )
+        target = write_examples(version, examples)
+    click.echo(f"wrote {len(examples)} examples to {target}")
 
 
 @prompts_group.command("default")

@@ -20,6 +20,7 @@ from agreement_llm.errors import ConfigError
 
 __all__ = [
     "DEFAULT_MODEL",
+    "NO_KEY",
     "Endpoint",
     "OutputStyle",
     "ServerKind",
@@ -28,6 +29,9 @@ __all__ = [
     "resolve_endpoint",
     "shared_client",
 ]
+
+NO_KEY = "sk-no-key-needed"
+"""The key sent to a server that needs none (a local one): not a secret, never redacted."""
 
 DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_PORT = 8765
@@ -222,7 +226,7 @@ def local_endpoint(
         kind=ServerKind.llama_cpp,
         style=OutputStyle.json_object_schema,
         base_url=f"http://127.0.0.1:{port}/v1",
-        api_key="local",
+        api_key=None,  # a local server needs none
         timeout=timeout,
         context_tokens=LOCAL_CONTEXT,
         system_in_user=not chosen.system_role,
@@ -231,7 +235,7 @@ def local_endpoint(
 
 def _client_options(endpoint: Endpoint) -> dict[str, Any]:
     return {
-        "api_key": endpoint.api_key or "unused",
+        "api_key": endpoint.api_key or NO_KEY,
         "base_url": endpoint.base_url,
         "timeout": endpoint.timeout,
         "max_retries": 0,  # our retry policy applies, not the client's

@@ -20,7 +20,7 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agreement_llm.config import Endpoint
+from agreement_llm.config import NO_KEY, Endpoint
 from agreement_llm.errors import AgreementLLMError
 from agreement_llm.prompts import Prompt, estimate_tokens
 from agreement_llm.request import instructor_mode, shape_request
@@ -129,7 +129,7 @@ _SECRET_PATTERNS = (
 def redact(text: str, *secrets: str | None) -> str:
     """`text` with each given secret and anything shaped like an API key replaced by `***`."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
+        if secret and len(secret) >= 4 and secret != NO_KEY:
             text = text.replace(secret, "***")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("***", text)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
+from agreement_llm.examples import Example, dump, read_examples
 
 __all__ = [
     "Prompt",
@@ -31,9 +32,11 @@ __all__ = [
     "list_prompts",
     "load_prompt",
     "prompts_dir",
+    "write_examples",
 ]
 
 _FILES = ("manifest.json", "system.md", "user.md")
+_EXAMPLES = "examples.json"  # optional: worked examples (`agreement_llm.examples`)
 
 
 class GenerationSettings(BaseModel):
@@ -84,6 +87,7 @@ class PromptManifest(BaseModel):
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
+    examples: int = Field(default=0, ge=0, le=4)
 
     @model_validator(mode="after")
     def _steps_fit_the_recipe(self) -> PromptManifest:
@@ -96,6 +100,8 @@ class PromptManifest(BaseModel):
             raise ValueError("a step appears twice")
         if self.rules and self.recipe != "stepwise":
             raise ValueError("rules apply to a stepwise recipe")
+        if self.examples and self.recipe != "stepwise":
+            raise ValueError("examples open the first step of a stepwise recipe")
         return self
 
     @property
@@ -112,6 +118,7 @@ class Prompt:
     system: str
     user: str
     sha256: str
+    examples: tuple[Example, ...] = ()
 
     @property
     def id(self) -> str:
@@ -154,8 +161,10 @@ def _read(folder: Path) -> Prompt:
     if missing:
         raise InputError(f"{folder}: prompt version is missing {', '.join(missing)}")
     raw = {name: (folder / name).read_bytes() for name in _FILES}
+    if (folder / _EXAMPLES).is_file():
+        raw[_EXAMPLES] = (folder / _EXAMPLES).read_bytes()
     digest = hashlib.sha256()
-    for name in _FILES:
+    for name in raw:
         digest.update(name.encode() + b"\0" + raw[name] + b"\0")
     try:
         manifest = PromptManifest.model_validate(json.loads(raw["manifest.json"]))
@@ -177,7 +186,8 @@ def _read(folder: Path) -> Prompt:
         raise InputError(f"{folder / 'user.md'}: has no {{article}} placeholder")
     if manifest.recipe == "stepwise" and "{step}" not in user:
         raise InputError(f"{folder / 'user.md'}: a stepwise recipe needs a {{step}} placeholder")
-    return Prompt(manifest, raw["system.md"].decode("utf-8"), user, digest.hexdigest())
+    examples = read_examples(folder / _EXAMPLES) if _EXAMPLES in raw else ()
+    return Prompt(manifest, raw["system.md"].decode("utf-8"), user, digest.hexdigest(), examples)
 
 
 @cache
@@ -318,3 +328,16 @@ def pin_versions(versions: list[str], root: Path | None = None) -> dict[str, str
     ordered = dict(sorted(pins.items(), key=lambda kv: _version_key(kv[0])))
     (folder / PINS_FILE).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
     return ordered
+
+
+def write_examples(version: str, examples: list[Example], root: Path | None = None) -> Path:
+    """Write `version`'s worked examples (`examples.json`); a pinned (recorded) version is
+    refused. Returns the file written."""
+    folder = root or prompts_dir()
+    load_prompt(version, folder)
+    if version in read_pins(folder):
+        raise InputError(f"prompt version {version} is recorded (pinned); make a new version")
+    target = folder / version / _EXAMPLES
+    target.write_text(dump(examples), encoding="utf-8")
+    _load_all.cache_clear()
+    return target

@@ -15,115 +15,39 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import openai
-from pydantic import ConfigDict, WithJsonSchema
 
 from agreement_llm import rules
 from agreement_llm.config import Endpoint
 from agreement_llm.dates import published_on_from_text, resolve_weekday, stated_in_text
+from agreement_llm.errors import InputError
+from agreement_llm.examples import choose, render
 from agreement_llm.grounding import FoldedText, Match, locate
 from agreement_llm.llm import Attempt, BeforeRequest, call_model
 from agreement_llm.models import (
     Agreement,
-    AgreementKind,
     ArticleRecord,
-    CachedSchema,
     Money,
     PartialDate,
     Party,
     Person,
     Role,
-    Sector,
     Status,
-    country_codes,
-    currency_codes,
 )
 from agreement_llm.prompts import Prompt
 from agreement_llm.retry import RetryPolicy
+from agreement_llm.steps import (
+    STEP_MODELS,
+    AgreementsAnswer,
+    PeopleAnswer,
+    StepDate,
+    StepMoney,
+    StepParty,
+)
 
-__all__ = ["STEP_MODELS", "AgreementsAnswer", "PeopleAnswer", "assemble", "run_stepwise"]
-
-
-class Weekday(StrEnum):
-    """A day of the week, as an article may give a signing date."""
-
-    Monday = "Monday"
-    Tuesday = "Tuesday"
-    Wednesday = "Wednesday"
-    Thursday = "Thursday"
-    Friday = "Friday"
-    Saturday = "Saturday"
-    Sunday = "Sunday"
-
-
-# Code fields are plain strings to validation (a wrong code is dropped and flagged, never the
-# record) but enums in the schema, so a server that enforces the schema cannot write another.
-CountryCode = Annotated[str, WithJsonSchema({"type": "string", "enum": country_codes()})]
-CurrencyCode = Annotated[str, WithJsonSchema({"type": "string", "enum": currency_codes()})]
-
-
-class _Answer(CachedSchema):
-    model_config = ConfigDict(extra="ignore")
-
-
-class StepParty(_Answer):
-    name: str
-    short_name: str | None
-    sector: Sector
-    country: CountryCode | None
-
-
-class StepDate(_Answer):
-    year: int | None
-    month: int | None
-    day: int | None
-    weekday: Weekday | None
-
-
-class StepMoney(_Answer):
-    amount: float
-    currency: CurrencyCode
-    text: str
-
-
-class StepAgreement(_Answer):
-    evidence: str
-    title: str | None
-    kind: AgreementKind
-    status: Status
-    count: int | None
-    parties: list[StepParty]
-    signed_on: StepDate
-    place: str | None
-    areas: list[str]
-    establishes: list[str]
-    value: StepMoney | None
-    duration: str | None
-
-
-class AgreementsAnswer(_Answer):
-    """Step `agreements`: the agreements an article reports, without their people."""
-
-    agreements: list[StepAgreement]
-
-
-class StepPerson(_Answer):
-    name: str
-    title: str | None
-    organization: str | None
-    role: Role
-
-
-class PeopleAnswer(_Answer):
-    """Step `people`: the people the article places at the signing."""
-
-    people: list[StepPerson]
-
-
-STEP_MODELS: dict[str, type[_Answer]] = {"agreements": AgreementsAnswer, "people": PeopleAnswer}
+__all__ = ["assemble", "run_stepwise"]
 
 
 class _Source:
@@ -329,9 +253,17 @@ async def run_stepwise(
     attempts: list[Attempt] = []
     agreements: AgreementsAnswer | None = None
     people: PeopleAnswer | None = None
-    for step in prompt.manifest.steps:
+    for n, step in enumerate(prompt.manifest.steps):
         if step.name == "people" and (agreements is None or not agreements.agreements):
             continue
+        if n == 0 and prompt.manifest.examples:  # worked examples open the first step's cue
+            if not prompt.examples:
+                raise InputError(
+                    f"prompt version {prompt.id} asks for worked examples and has none: "
+                    f"agreement-llm prompts examples {prompt.id}"
+                )
+            shown = render(choose(prompt.examples, text, prompt.manifest.examples))
+            step = step.model_copy(update={"cue": shown + step.cue})
         messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
         answer, _ = await call_model(
             messages,

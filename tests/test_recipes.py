@@ -14,7 +14,8 @@ from agreement_llm import ExtractionError, RetryPolicy, extract_with_details
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 from agreement_llm.models import AgreementKind, Role, Status
 from agreement_llm.prompts import load_prompt
-from agreement_llm.recipes import AgreementsAnswer, PeopleAnswer, assemble
+from agreement_llm.recipes import assemble
+from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 from tests.fakes import Script, completion
 
 FAST = RetryPolicy(transient_attempts=2, reasks=1, initial_wait=0.0, jitter=0.0)

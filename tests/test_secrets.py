@@ -4,6 +4,7 @@ exception message or a repr, on any path that could leak it."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from agreement_llm import ExtractionError, extract_with_details, resolve_endpoint
 from agreement_llm.cli import main
+from agreement_llm.config import local_endpoint
 from tests.fakeserver import FAULTS, Behaviour, FakeServer, chat_completion, faulty
 
 KEY = "sk-test-RECOGNISABLE-SECRET-0123456789"
@@ -109,3 +111,20 @@ def test_no_path_leaks_the_key(
     assert not [s for s in seen if KEY in s]
     assert KEY not in caplog.text
     assert "RECOGNISABLE" not in caplog.text
+
+
+def test_a_server_without_a_key_has_nothing_redacted() -> None:
+    """A local server needs no key: the placeholder sent is not a secret, so a word of the
+    model's output ("local_government") is never masked as one (it once read "***_government")."""
+    answer = (
+        '{"agreements": [{"evidence": "A Corp and B City signed an MoU.", '
+        '"parties": [{"name": "A Corp", "sector": "local_government"}, {"name": "B City"}]}]}'
+    )
+    with FakeServer(lambda r, n: Behaviour(body=chat_completion(answer)), max_seconds=60) as fake:
+        endpoint = replace(local_endpoint(fake.port), base_url=fake.base_url)
+        assert endpoint.api_key is None
+        result = extract_with_details(
+            "A Corp and B City signed an MoU.", prompt="v1", endpoint=endpoint
+        )
+    assert "local_government" in result.attempts[0].raw
+    assert "***" not in result.attempts[0].raw

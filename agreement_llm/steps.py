@@ -1,0 +1,153 @@
+"""The stepwise recipes' answers: one small schema per step, and a labelled record in the
+form of the `agreements` step's answer (a worked example)."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, WithJsonSchema
+
+from agreement_llm.models import (
+    AgreementKind,
+    ArticleRecord,
+    CachedSchema,
+    PartialDate,
+    Role,
+    Sector,
+    Status,
+    country_codes,
+    currency_codes,
+)
+
+__all__ = [
+    "STEP_MODELS",
+    "AgreementsAnswer",
+    "PeopleAnswer",
+    "StepAgreement",
+    "StepDate",
+    "StepMoney",
+    "StepParty",
+    "example_answer",
+]
+
+
+class Weekday(StrEnum):
+    """A day of the week, as an article may give a signing date."""
+
+    Monday = "Monday"
+    Tuesday = "Tuesday"
+    Wednesday = "Wednesday"
+    Thursday = "Thursday"
+    Friday = "Friday"
+    Saturday = "Saturday"
+    Sunday = "Sunday"
+
+
+# Code fields are plain strings to validation (a wrong code is dropped and flagged, never the
+# record) but enums in the schema, so a server that enforces the schema cannot write another.
+CountryCode = Annotated[str, WithJsonSchema({"type": "string", "enum": country_codes()})]
+CurrencyCode = Annotated[str, WithJsonSchema({"type": "string", "enum": currency_codes()})]
+
+
+class _Answer(CachedSchema):
+    model_config = ConfigDict(extra="ignore")
+
+
+class StepParty(_Answer):
+    name: str
+    short_name: str | None
+    sector: Sector
+    country: CountryCode | None
+
+
+class StepDate(_Answer):
+    year: int | None
+    month: int | None
+    day: int | None
+    weekday: Weekday | None
+
+
+class StepMoney(_Answer):
+    amount: float
+    currency: CurrencyCode
+    text: str
+
+
+class StepAgreement(_Answer):
+    evidence: str
+    title: str | None
+    kind: AgreementKind
+    status: Status
+    count: int | None
+    parties: list[StepParty]
+    signed_on: StepDate
+    place: str | None
+    areas: list[str]
+    establishes: list[str]
+    value: StepMoney | None
+    duration: str | None
+
+
+class AgreementsAnswer(_Answer):
+    """Step `agreements`: the agreements an article reports, without their people."""
+
+    agreements: list[StepAgreement]
+
+
+class StepPerson(_Answer):
+    name: str
+    title: str | None
+    organization: str | None
+    role: Role
+
+
+class PeopleAnswer(_Answer):
+    """Step `people`: the people the article places at the signing."""
+
+    people: list[StepPerson]
+
+
+STEP_MODELS: dict[str, type[_Answer]] = {"agreements": AgreementsAnswer, "people": PeopleAnswer}
+
+
+def example_answer(record: ArticleRecord, most: int = 4) -> str:
+    """The `agreements` step's answer a labelled record makes (its first `most` agreements),
+    as a worked example: compact, with empty values left out."""
+
+    def shown(value: Any) -> bool:
+        return value not in (None, [], {}) and not (
+            isinstance(value, dict) and not any(shown(v) for v in value.values())
+        )
+
+    def compact(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: compact(v) for k, v in value.items() if shown(v)}
+        if isinstance(value, list):
+            return [compact(v) for v in value]
+        return value
+
+    items = [
+        StepAgreement(
+            evidence=a.evidence,
+            title=a.title,
+            kind=a.kind,
+            status=a.status,
+            count=a.count,
+            parties=[StepParty.model_validate(p.model_dump()) for p in a.parties],
+            signed_on=StepDate.model_validate(
+                {**(a.signed_on or PartialDate()).model_dump(), "weekday": None}
+            ),
+            place=a.place,
+            areas=a.areas,
+            establishes=a.establishes,
+            value=StepMoney.model_validate(a.value.model_dump()) if a.value else None,
+            duration=a.duration,
+        ).model_dump(mode="json")
+        for a in record.agreements[:most]
+    ]
+    for item in items:
+        if item["count"] == 1:
+            del item["count"]
+    return json.dumps({"agreements": compact(items)}, ensure_ascii=False)

@@ -58,8 +58,9 @@ def prompts_new_cmd(version: str, parent: str, message: str) -> None:
 
 @prompts_group.command("examples")
 @click.argument("version")
+@click.option("--most", default=4, show_default=True, help="Agreements shown per example.")
 @gold_paths
-def prompts_examples_cmd(version: str, gold_dir: Path, articles_dir: Path) -> None:
+def prompts_examples_cmd(version: str, most: int, gold_dir: Path, articles_dir: Path) -> None:
     """Write VERSION's worked examples (`examples.json`) from every gold file with an agreement
     (an article is never its own example). Refused for a recorded (pinned) version."""
     from agreement_llm.articles import read_article
@@ -80,7 +81,7 @@ def prompts_examples_cmd(version: str, gold_dir: Path, articles_dir: Path) -> No
                     article_id=gold.article_id,
                     text_sha256=text_key(text),
                     words=words_of(text),
-                    answer=example_answer(gold.record),
+                    answer=example_answer(gold.record, most),
                 )
             )
         target = write_examples(version, examples)

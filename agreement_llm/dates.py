@@ -187,3 +187,42 @@ def resolve_weekday(weekday: str, article_date: PartialDate | None) -> PartialDa
     back = (own.weekday() - _WEEKDAYS.index(weekday)) % 7
     found = own - timedelta(days=back)
     return PartialDate(year=found.year, month=found.month, day=found.day)
+
+
+_MONTH_WORD = (
+    r"\b(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?P<y>(?:19|20)\d{2})(?!\d))?"
+_IN_SENTENCE = (
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(_MONTH_WORD + r"\s+" + _DAY + r"\b" + _YEAR),
+    re.compile(r"(?<!\d)" + _DAY + r"\s+(?:of\s+)?" + _MONTH_WORD + r"\b" + _YEAR),
+)
+_ON_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+def date_in_sentence(sentence: str, article_date: PartialDate | None) -> PartialDate | None:
+    """The date a sentence gives ("On April 11th", "Dec 12, 2019", "2019-03-20"; "on Tuesday"
+    resolved against the article's own date), or None when it gives none. A dateline run into
+    the sentence is not its date."""
+    low = sentence.lower()
+    for rx in _IN_SENTENCE:
+        for match in rx.finditer(low):
+            if _DATELINE_LABEL.search(low[max(0, match.start() - 24) : match.start()]):
+                continue  # "Updated: 2009-08-07 17:11 Yantai secured...": the article's date
+            groups = match.groupdict()
+            month = (
+                int(groups["m"])
+                if groups.get("m")
+                else _MONTHS.index(_full_month(groups["mon"])) + 1
+            )
+            year = int(groups["y"]) if groups.get("y") else None
+            try:
+                date(year or 2000, month, int(groups["d"]))  # 2000: a leap year
+            except ValueError:
+                continue
+            return PartialDate(year=year, month=month, day=int(groups["d"]))
+    weekday = _ON_WEEKDAY.search(sentence)
+    return resolve_weekday(weekday.group(1).title(), article_date) if weekday else None

@@ -84,6 +84,9 @@ class PromptManifest(BaseModel):
             "roles_from_the_text",
             "phrases_not_identifiers",
             "short_values_are_words",
+            "sectors_from_names",
+            "dates_from_evidence",
+            "counts_from_text",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -21,7 +21,12 @@ import openai
 
 from agreement_llm import rules
 from agreement_llm.config import Endpoint
-from agreement_llm.dates import published_on_from_text, resolve_weekday, stated_in_text
+from agreement_llm.dates import (
+    date_in_sentence,
+    published_on_from_text,
+    resolve_weekday,
+    stated_in_text,
+)
 from agreement_llm.errors import InputError
 from agreement_llm.examples import choose, render
 from agreement_llm.grounding import FoldedText, Match, locate
@@ -54,14 +59,13 @@ class _Source:
     """The article, for keeping only values found in it (spec: every free-text value is found
     in the text); each value dropped is noted."""
 
-    def __init__(
-        self, text: str, notes: list[str], *, phrases: bool = False, words: bool = False
-    ) -> None:
+    def __init__(self, text: str, notes: list[str], extra: Collection[str] = ()) -> None:
         self.folded = FoldedText.of(text)
         self.text = text
         self.notes = notes
-        self.phrases = phrases
-        self.words = words
+        self.phrases = "phrases_not_identifiers" in extra
+        self.words = "short_values_are_words" in extra
+        self.sectors = "sectors_from_names" in extra
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -89,7 +93,10 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
     if party.country and country is None:
         source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
     short = source.keep(party.short_name, f"{where}.short_name")
-    return Party(name=name, short_name=short, sector=party.sector, country=country)
+    sector = rules.sector_from_name(name, party.sector) if source.sectors else party.sector
+    if sector is not party.sector:
+        source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
+    return Party(name=name, short_name=short, sector=sector, country=country)
 
 
 def _date(
@@ -124,6 +131,17 @@ def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None
     return Money(amount=amount, currency=currency, text=text)
 
 
+def _count(count: int | None, evidence: str, where: str, notes: list[str]) -> int | None:
+    """A count is a number the evidence gives; else 1 for one document, null for several."""
+    if count == 1 or (count is not None and rules.number_in(count, evidence)):
+        return count
+    several = rules.plural_documents(evidence)
+    if count is None and several:
+        return None
+    notes.append(f"{where}.count: {count} is not a number the sentence gives")
+    return None if several else 1
+
+
 def assemble(
     agreements: AgreementsAnswer,
     people: PeopleAnswer | None,
@@ -133,12 +151,7 @@ def assemble(
     """The record the steps' answers make under the spec's rules (and the optional `extra`
     rules a version names), and notes on each value the rules changed or dropped."""
     notes: list[str] = []
-    source = _Source(
-        text,
-        notes,
-        phrases="phrases_not_identifiers" in extra,
-        words="short_values_are_words" in extra,
-    )
+    source = _Source(text, notes, extra)
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
@@ -161,12 +174,19 @@ def assemble(
             continue
         kind = rules.kind_from_title(title) or rules.kind_from_title(evidence) or answer.kind
         count = answer.count if answer.count is None or answer.count >= 1 else None
+        if "counts_from_text" in extra:
+            count = _count(count, evidence, where, notes)
+        signed_on = _date(answer.signed_on, text, own, f"{where}.signed_on", notes)
+        stated = date_in_sentence(evidence, own) if "dates_from_evidence" in extra else None
+        if stated is not None and stated != signed_on:
+            notes.append(f"{where}.signed_on: the date the evidence sentence gives")
+            signed_on = stated
         base: dict[str, Any] = {
             "title": title,
             "kind": kind,
             "status": answer.status,
             "count": count,
-            "signed_on": _date(answer.signed_on, text, own, f"{where}.signed_on", notes),
+            "signed_on": signed_on,
             "place": source.keep(answer.place, f"{where}.place"),
             "areas": source.keep_all(answer.areas, f"{where}.areas"),
             "establishes": source.keep_all(answer.establishes, f"{where}.establishes"),

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from agreement_llm.models import AgreementKind, is_country_code, is_currency_code
+from agreement_llm.models import AgreementKind, Sector, is_country_code, is_currency_code
 
 __all__ = [
     "amount_from_text",
@@ -245,3 +245,95 @@ def whole_word_in(value: str, text: str) -> bool:
     """True when `value` occurs in `text` as a whole word (case aside): a short value such as
     "CA" is not found inside another word."""
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+_PROVINCES = (
+    "anhui|beijing|chongqing|fujian|gansu|guangdong|guangxi|guizhou|hainan|hebei|heilongjiang"
+    "|henan|hubei|hunan|inner mongolia|jiangsu|jiangxi|jilin|liaoning|ningxia|qinghai|shaanxi"
+    "|shandong|shanghai|shanxi|sichuan|tianjin|tibet|xinjiang|yunnan|zhejiang"
+)
+_SECTOR_WORDS: tuple[tuple[Sector, re.Pattern[str]], ...] = (
+    (Sector.state_owned_enterprise, re.compile(r"\bstate owned\b")),
+    (
+        Sector.international_organization,
+        re.compile(
+            r"\b(?:united nations|undp|unesco|unicef|world bank|international organization)\b"
+        ),
+    ),
+    (
+        Sector.local_government,
+        re.compile(
+            r"\b(?:provinces?|provincial|municipal|municipality|city|cities|county|district"
+            r"|prefecture|autonomous region|new area|management committee|town|township)\b"
+            rf"|^(?:{_PROVINCES})(?: province)?$"
+        ),
+    ),
+    (Sector.research_institute, re.compile(r"\b(?:institutes?|academy|academies|think tank)\b")),
+    (Sector.university, re.compile(r"\b(?:university|universities|college)\b")),
+    (
+        Sector.national_government,
+        re.compile(
+            r"\b(?:ministry|ministries|state council"
+            r"|state \w+(?: \w+)? (?:agency|administration|commission|bureau))\b"
+        ),
+    ),
+)
+_COMPANY_WORDS = re.compile(
+    r"\b(?:co|ltd|limited|corp|corporation|company|companies|group|inc|holdings|llc|plc|cjsc"
+    r"|jsc|firms?|enterprises?|bank)\b"
+)
+
+
+def sector_from_name(name: str, said: Sector) -> Sector:
+    """The sector the words of an organization's name settle (spec: what a careful reader of
+    the name knows), else `said`. A company's name keeps `said` when that is a company or
+    state-owned enterprise; otherwise a "China ..." company is state-owned. Among the other
+    words, the first in the name wins ("Institute ... at Renmin University": an institute)."""
+    folded = _fold(name)
+    if _COMPANY_WORDS.search(folded) and not _SECTOR_WORDS[0][1].search(folded):
+        if said in (Sector.company, Sector.state_owned_enterprise):
+            return said
+        chinese = folded.startswith(("china ", "chinese ", "sino"))
+        return Sector.state_owned_enterprise if chinese else Sector.company
+    found = [(m.start(), n) for n, (_, rx) in enumerate(_SECTOR_WORDS) if (m := rx.search(folded))]
+    if not found:
+        return said
+    if any(n == 0 for _, n in found):
+        return Sector.state_owned_enterprise
+    if any(n == 2 for _, n in found):  # a local government's words outrank "national", "state"
+        return Sector.local_government
+    return _SECTOR_WORDS[min(found)[1]][0]
+
+
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+
+
+def number_in(number: int, sentence: str) -> bool:
+    """True when a sentence gives this number, in digits or (up to twenty) in words."""
+    low = sentence.lower()
+    word = _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else None
+    return re.search(rf"(?<![\d.,]){number}(?![\d])", low) is not None or (
+        word is not None and re.search(rf"\b{word}\b", low) is not None
+    )

@@ -62,7 +62,7 @@ def test_an_example_answer_is_the_gold_record_in_the_steps_form() -> None:
 
 def _filled(answer: str) -> str:
     data = json.loads(answer)
-    empty = {
+    empty: dict[str, object] = {
         "title": None,
         "count": 1,
         "signed_on": {},
@@ -169,6 +169,8 @@ def test_the_examples_command_writes_every_gold_with_an_agreement(
             "prompts",
             "examples",
             "v5",
+            "--most",
+            "1",
             "--gold-dir",
             str(ROOT / "eval" / "gold"),
             "--articles-dir",
@@ -179,6 +181,7 @@ def test_the_examples_command_writes_every_gold_with_an_agreement(
     examples = load_prompt("v5", tmp_path).examples
     assert "dev_11" not in [e.article_id for e in examples]  # no agreement: no example
     assert len(examples) == 22
+    assert {len(json.loads(e.answer)["agreements"]) for e in examples} == {1}  # --most 1
     dev_08 = read_article(ROOT / "eval" / "articles" / "dev_08.txt").text
     assert "dev_08" not in [e.article_id for e in choose(examples, dev_08, 22)]
     pin_versions(["v5"], tmp_path)

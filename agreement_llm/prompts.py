@@ -87,6 +87,7 @@ class PromptManifest(BaseModel):
             "sectors_from_names",
             "dates_from_evidence",
             "counts_from_text",
+            "witnesses_from_the_text",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

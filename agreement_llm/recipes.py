@@ -242,6 +242,9 @@ def _seat(
         elif found is not None and found != "signatory" and role is Role.signatory:
             source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
             role = Role(found)
+        elif found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
+            source.notes.append(f"{where}.role: the text says {name} witnessed it: witness")
+            role = Role.witness
         title = source.keep(person.title, f"{where}.title")
         organization = source.keep(person.organization, f"{where}.organization")
         own = [

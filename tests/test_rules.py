@@ -8,10 +8,10 @@ import json
 import pytest
 
 from agreement_llm.dates import date_in_sentence
-from agreement_llm.models import PartialDate, Sector
+from agreement_llm.models import PartialDate, Role, Sector
 from agreement_llm.recipes import assemble
 from agreement_llm.rules import number_in, sector_from_name
-from agreement_llm.steps import AgreementsAnswer
+from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 from tests.test_recipes import AGREEMENTS, ARTICLE
 
 
@@ -138,3 +138,20 @@ def test_a_count_the_sentence_does_not_give() -> None:
     assert ruled.count == 1
     [plain] = assemble(answer, None, text)[0].agreements
     assert plain.count == 19
+
+
+def test_an_attendee_the_text_says_witnessed_is_a_witness() -> None:
+    text = (
+        "TITLE: T\n\nHarbour City and Alpha Shipping Group signed a framework agreement. "
+        "Vice Mayor Zhou Qi witnessed the signing.\n"
+    )
+    people = PeopleAnswer.model_validate(
+        {"people": [{"name": "Zhou Qi", "title": None, "organization": None, "role": "attendee"}]}
+    )
+    extra = ["roles_from_the_text"]
+    [plain] = assemble(_one(title=None), people, text, extra)[0].agreements
+    [ruled] = assemble(_one(title=None), people, text, [*extra, "witnesses_from_the_text"])[
+        0
+    ].agreements
+    assert [p.role for p in plain.people] == [Role.attendee]
+    assert [p.role for p in ruled.people] == [Role.witness]

@@ -88,6 +88,7 @@ class PromptManifest(BaseModel):
             "dates_from_evidence",
             "counts_from_text",
             "witnesses_from_the_text",
+            "names_as_written",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

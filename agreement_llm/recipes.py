@@ -66,6 +66,7 @@ class _Source:
         self.phrases = "phrases_not_identifiers" in extra
         self.words = "short_values_are_words" in extra
         self.sectors = "sectors_from_names" in extra
+        self.as_written = "names_as_written" in extra
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -85,8 +86,22 @@ class _Source:
         return [v for v in kept if v]
 
 
+def _as_written(party: StepParty, source: _Source) -> str | None:
+    """The name the article writes for a party the model named more fully ("Jilin Province"
+    for "Jilin"): its short name, else the name without up to two last words, when the
+    article has it as a whole word."""
+    words = party.name.split()
+    for shorter in (party.short_name, " ".join(words[:-1]), " ".join(words[:-2])):
+        if shorter and len(shorter) > 2 and rules.whole_word_in(shorter, source.text):
+            return shorter
+    return None
+
+
 def _party(party: StepParty, where: str, source: _Source) -> Party | None:
     name = source.keep(party.name, f"{where}.name")
+    if name is None and source.as_written and (found := _as_written(party, source)):
+        source.notes.append(f"{where}.name: {party.name!r} is written {found!r} in the article")
+        party, name = party.model_copy(update={"name": found}), found
     if name is None:
         return None
     country = rules.country_code(party.country)

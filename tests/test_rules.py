@@ -155,3 +155,29 @@ def test_an_attendee_the_text_says_witnessed_is_a_witness() -> None:
     ].agreements
     assert [p.role for p in plain.people] == [Role.attendee]
     assert [p.role for p in ruled.people] == [Role.witness]
+
+
+def test_a_party_named_more_fully_than_the_article_writes_it() -> None:
+    text = "TITLE: T\n\nThe ministry signed a memorandum with Jilin and Alpha Shipping Group.\n"
+    answer = _one(
+        title=None,
+        parties=[
+            {
+                "name": "Jilin Province",
+                "short_name": None,
+                "sector": "local_government",
+                "country": "CN",
+            },
+            {
+                "name": "Alpha Shipping Group",
+                "short_name": "ASG",
+                "sector": "company",
+                "country": "CN",
+            },
+        ],
+    )
+    [plain] = assemble(answer, None, text)[0].agreements
+    ruled, notes = assemble(answer, None, text, ["names_as_written"])
+    assert [p.name for p in plain.parties] == ["Alpha Shipping Group"]
+    assert [p.name for p in ruled.agreements[0].parties] == ["Jilin", "Alpha Shipping Group"]
+    assert any("is written 'Jilin'" in n for n in notes)

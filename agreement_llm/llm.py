@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from json import JSONDecodeError
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import instructor
 import openai
@@ -318,6 +318,12 @@ class _Call:
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
+@functools.lru_cache(maxsize=16)
+def _schema_model(model: type[Answer]) -> type[Answer]:
+    """`model` as instructor's `OpenAISchema`: made once per model, not once per request."""
+    return cast("type[Answer]", instructor.openai_schema(model))
+
+
 def _plain(answer: Answer, model: type[Answer]) -> Answer:
     """The answer as a plain `model` (not the subclass instructor validates with)."""
     if type(answer) is model:
@@ -360,7 +366,7 @@ async def call_model(
     create = instructor.patch(create=call.create, mode=instructor_mode(endpoint.style))
     try:
         answer: Answer = await create(
-            response_model=response_model,
+            response_model=_schema_model(response_model),
             max_retries=policy.reask(),
             hooks=call.hooks(),
             model=endpoint.model,

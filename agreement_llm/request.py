@@ -3,7 +3,6 @@ record's JSON schema is shaped for the server (limits, `json_object` with `schem
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import instructor
@@ -39,31 +38,30 @@ def limit_schema(
     With `strip_text`, descriptions and titles are dropped: a grammar does not read them, and
     without them a recorded request does not change when a docstring does.
     """
-    out = copy.deepcopy(schema)
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if strip_text:
-                for key in ("description", "title"):
-                    if isinstance(node.get(key), str):
-                        del node[key]
-            if node.get("type") == "array" and max_items is not None:
-                node.setdefault("maxItems", max_items)
-            if (
-                node.get("type") == "string"
-                and max_string is not None
-                and "enum" not in node
-                and "pattern" not in node
-            ):
-                node.setdefault("maxLength", max_string)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+    def shaped(node: Any) -> Any:  # a new tree: the schema given (often cached) is not changed
+        if isinstance(node, list):
+            return [shaped(value) for value in node]
+        if not isinstance(node, dict):
+            return node
+        out = {
+            key: shaped(value)
+            for key, value in node.items()
+            if not (strip_text and key in ("description", "title") and isinstance(value, str))
+        }
+        if out.get("type") == "array" and max_items is not None:
+            out.setdefault("maxItems", max_items)
+        if (
+            out.get("type") == "string"
+            and max_string is not None
+            and "enum" not in out
+            and "pattern" not in out
+        ):
+            out.setdefault("maxLength", max_string)
+        return out
 
-    walk(out)
-    return out
+    result: dict[str, Any] = shaped(schema)
+    return result
 
 
 def shape_request(

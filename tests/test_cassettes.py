@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,4 +116,62 @@ def test_a_truncated_cassette_is_one_clear_error(tmp_path: Path, cut: int) -> No
     (folder / "dev_01.yaml").write_bytes(recorded.read_bytes()[:cut])
     article = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
     with pytest.raises(InputError, match=r"dev_01\.yaml"):
+        run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)
+
+
+def test_a_replay_reads_its_cassette_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cassette is parsed and checked in one pass (the persister), not once to check it
+    and again to replay it."""
+    from agreement_llm.evaluation.cassettes import PrettyYaml
+
+    parsed: list[str] = []
+    real = PrettyYaml.deserialize
+
+    def counted(text: str) -> dict[str, Any]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(PrettyYaml, "deserialize", counted)
+    article = read_article(ROOT / "eval" / "articles" / "seed_01.txt")
+    run_article(article, "v1", local_endpoint(model=GEMMA), CASSETTES)
+    assert len(parsed) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("    headers:\n      host:", r"field interactions\[0\]\.request\.headers: missing"),
+        ("    body:\n      string:", r"field interactions\[0\]\.response\.body: missing"),
+    ],
+)
+def test_a_cassette_missing_a_field_the_replay_reads_names_it(
+    tmp_path: Path, field: str, message: str
+) -> None:
+    recorded = (CASSETTES / GEMMA / "v1" / "dev_01.yaml").read_text(encoding="utf-8")
+    start = recorded.index(field)  # the field and its block, up to the next key at its depth
+    depth = len(field) - len(field.lstrip())
+    lines = recorded[start:].splitlines(keepends=True)
+    end = next(
+        (
+            i
+            for i, line in enumerate(lines[1:], 1)
+            if line.strip() and len(line) - len(line.lstrip()) <= depth
+        ),
+        len(lines),
+    )
+    folder = tmp_path / GEMMA / "v1"
+    folder.mkdir(parents=True)
+    (folder / "dev_01.yaml").write_text(recorded[:start] + "".join(lines[end:]), encoding="utf-8")
+    article = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
+    with pytest.raises(InputError, match=message) as info:
+        run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)
+    assert "dev_01.yaml" in str(info.value)
+
+
+def test_a_cassette_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / GEMMA / "v1"
+    folder.mkdir(parents=True)
+    (folder / "dev_01.yaml").write_bytes(b"interactions:\n- request: caf\xe9\n")
+    article = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
+    with pytest.raises(InputError, match=r"dev_01\.yaml: not a readable cassette"):
         run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from typing import Any
 import vcr
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.request import Request
+from vcr.serialize import deserialize
 
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 from agreement_llm.errors import InputError
@@ -24,8 +27,8 @@ from agreement_llm.errors import InputError
 __all__ = [
     "SECRET_HEADERS",
     "CassetteSet",
+    "CheckedPersister",
     "cassette_path",
-    "check_cassette",
     "make_vcr",
     "read_set",
     "write_set",
@@ -137,8 +140,38 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+class CassetteFormatError(ValueError):
+    """What is wrong in a cassette's text (the persister adds the file's name)."""
+
+
+# the fields a replay reads: vcrpy builds its requests and responses from them
+_REQUIRED = (
+    ("request", ("method", "uri", "body", "headers")),
+    ("response", ("status", "headers", "body")),
+)
+
+
+def _problem(cassette: object) -> str | None:
+    """The first field of a loaded cassette that a replay needs and does not find."""
+    interactions = cassette.get("interactions") if isinstance(cassette, dict) else None
+    if not isinstance(interactions, list) or not interactions:
+        return "field interactions: missing or empty"
+    for i, item in enumerate(interactions):
+        for part, keys in _REQUIRED:
+            node = item.get(part) if isinstance(item, dict) else None
+            if not isinstance(node, dict):
+                return f"field interactions[{i}].{part}: missing"
+            for key in keys:
+                if key not in node:
+                    return f"field interactions[{i}].{part}.{key}: missing"
+    return None
+
+
 class PrettyYaml:
-    """vcrpy serializer: JSON bodies as indented literal blocks; response bodies back to bytes."""
+    """vcrpy serializer: JSON bodies as indented literal blocks; response bodies back to bytes.
+
+    Loading checks the fields a replay needs: a cut-off or corrupt cassette raises
+    `CassetteFormatError` naming the field."""
 
     @staticmethod
     def serialize(cassette: dict[str, Any]) -> str:
@@ -152,35 +185,39 @@ class PrettyYaml:
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
-        loaded = yaml.load(text, Loader=_LOADER) or {}
-        cassette: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
-        interactions = cassette.get("interactions")
-        for interaction in interactions if isinstance(interactions, list) else []:
-            # a cut-off file may end inside an interaction: `check_cassette` names what is missing
-            response = interaction.get("response") if isinstance(interaction, dict) else None
-            body = response.get("body") if isinstance(response, dict) else None
+        try:
+            cassette = yaml.load(text, Loader=_LOADER)
+        except yaml.YAMLError as exc:
+            raise CassetteFormatError(f"not a readable cassette ({type(exc).__name__})") from None
+        problem = _problem(cassette)
+        if problem is not None or not isinstance(cassette, dict):
+            raise CassetteFormatError(problem or "not a mapping")
+        for interaction in cassette["interactions"]:
+            body = interaction["response"]["body"]
             if isinstance(body, dict) and isinstance(body.get("string"), str):
                 body["string"] = body["string"].encode("utf-8")
         return cassette
 
 
-def check_cassette(path: Path) -> None:
-    """Raise `InputError` naming the file and field when a cassette cannot be replayed."""
-    try:
-        data = PrettyYaml.deserialize(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not a readable cassette ({type(exc).__name__})") from None
-    interactions = data.get("interactions") if isinstance(data, dict) else None
-    if not isinstance(interactions, list) or not interactions:
-        raise InputError(f"{path}: field interactions: missing or empty")
-    for i, item in enumerate(interactions):
-        for part, keys in (("request", ("method", "uri", "body")), ("response", ("status",))):
-            node = item.get(part) if isinstance(item, dict) else None
-            if not isinstance(node, dict):
-                raise InputError(f"{path}: field interactions[{i}].{part}: missing")
-            for key in keys:
-                if key not in node:
-                    raise InputError(f"{path}: field interactions[{i}].{part}.{key}: missing")
+class CheckedPersister:
+    """vcrpy persister: reads each cassette once and checks it on the way, so a cut-off or
+    corrupt file is one `InputError` naming the file and field; writes as vcrpy does."""
+
+    @staticmethod
+    def load_cassette(cassette_path: str | Path, serializer: Any) -> Any:
+        path = Path(cassette_path)
+        if not path.exists():
+            raise CassetteNotFoundError(str(path))  # vcrpy records it (in a recording mode)
+        try:
+            return deserialize(path.read_text(encoding="utf-8"), serializer)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not a readable cassette ({type(exc).__name__})") from None
+        except CassetteFormatError as exc:
+            raise InputError(f"{path}: {exc}") from None
+
+    @staticmethod
+    def save_cassette(cassette_path: str | Path, cassette_dict: Any, serializer: Any) -> None:
+        FilesystemPersister.save_cassette(cassette_path, cassette_dict, serializer=serializer)
 
 
 def _before_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -192,12 +229,17 @@ def _before_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def _json_body(request: Request) -> Any:
-    text = _text(request.body)
+@lru_cache(maxsize=8)  # vcrpy compares each request with a recorded one more than once
+def _parsed(text: str) -> Any:
     try:
-        return json.loads(text) if text else None
+        return json.loads(text)
     except ValueError:
         return text
+
+
+def _json_body(request: Request) -> Any:
+    text = _text(request.body)
+    return _parsed(text) if text else None  # shared: compared, never changed
 
 
 def json_body_matcher(live: Request, recorded: Request) -> None:
@@ -217,5 +259,6 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
         decode_compressed_response=True,
     )
     v.register_serializer("pretty-yaml", PrettyYaml)
+    v.register_persister(CheckedPersister)
     v.register_matcher("json_body", json_body_matcher)
     return v

@@ -1,35 +1,43 @@
 """The eval suite: every recorded (model, prompt version) pair over every gold article, each
 replayed from its cassette (or recorded when missing), scored and compared: each version
-against its parent on the same model, each model against the others on the same version."""
+against its parent on the same model, each model against the others on the same version.
+
+A whole eval runs on one event loop, with one client per endpoint (`replay.arun_article` for
+each article)."""
 
 from __future__ import annotations
 
 import itertools
 import json
 from collections.abc import Callable, Iterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agreement_llm.articles import Article
-from agreement_llm.config import Endpoint, local_endpoint
-from agreement_llm.errors import AgreementLLMError, InputError
-from agreement_llm.evaluation.cassettes import (
-    cassette_path,
-    check_cassette,
-    make_vcr,
-    read_set,
-    write_set,
-)
+from agreement_llm.config import Endpoint, build_async_client, local_endpoint
+from agreement_llm.errors import InputError
+from agreement_llm.evaluation.cassettes import cassette_path, read_set, write_set
 from agreement_llm.evaluation.gold import GoldFile, articles_for, load_gold_dir
 from agreement_llm.evaluation.metrics import Comparison, Figures, compare, figures
+from agreement_llm.evaluation.replay import (
+    EVAL_POLICY,
+    MissingCassetteError,
+    RunResult,
+    arun_article,
+    record_command,
+    run_article,
+)
 from agreement_llm.evaluation.scoring import ArticleScore, score_article
-from agreement_llm.extract import Extraction, extract_with_details
-from agreement_llm.llm import Attempt, ExtractionError
+from agreement_llm.extract import run_sync
 from agreement_llm.prompts import list_prompts, load_prompt
-from agreement_llm.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = [
     "EVAL_POLICY",
@@ -37,6 +45,7 @@ __all__ = [
     "MissingCassetteError",
     "RunResult",
     "VersionRun",
+    "arun_article",
     "record_command",
     "recorded_models",
     "recorded_prompts",
@@ -46,89 +55,15 @@ __all__ = [
 ]
 
 
-# Replays must make the same requests as the recording did, so the eval's retry policy is fixed:
-# one re-ask of invalid output, no waiting on transient errors (a cassette does not have them).
-EVAL_POLICY = RetryPolicy(transient_attempts=3, reasks=1, initial_wait=0.0, jitter=0.0)
-
-
-class MissingCassetteError(AgreementLLMError):
-    """A replay needs cassettes that have not been recorded (the message names them all)."""
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What one prompt version made of one article: an extraction or the error it ended in."""
-
-    article_id: str
-    prompt: str
-    extraction: Extraction | None
-    error: ExtractionError | None
-
-    @property
-    def attempts(self) -> list[Attempt]:
-        """Every request made for this article (re-asks included)."""
-        if self.extraction is not None:
-            return self.extraction.attempts
-        return self.error.attempts if self.error is not None else []
-
-
-def record_command(model: str, prompts: Iterable[str], articles: str | None = None) -> str:
-    """The command that records the missing cassettes of `prompts` for one model."""
-    only = f" --articles {articles}" if articles and articles != "*" else ""
-    return f"agreement-llm eval --model {model} --prompts {' '.join(prompts)}{only} --record"
-
-
-def run_article(
-    article: Article,
-    prompt: str,
-    endpoint: Endpoint,
-    cassettes: Path,
-    *,
-    record: bool = False,
-) -> RunResult:
-    """Run one prompt version on one article through its cassette.
-
-    Replays the cassette; with `record`, records it first when it is missing (an existing
-    cassette is never overwritten; a request no server answered leaves no cassette).
-    """
-    path = cassette_path(cassettes, endpoint.model, prompt, article.article_id)
-    if not path.exists() and not record:
-        raise MissingCassetteError(
-            f"missing cassette {path}; record it against a live server with: "
-            f"{record_command(endpoint.model, [prompt], article.article_id)}"
-        )
-    if path.exists():
-        check_cassette(path)
-    mode = "none" if path.exists() else "once"
-    with make_vcr(mode).use_cassette(str(path)) as cassette:
-        try:
-            extraction = extract_with_details(
-                article.text, prompt=prompt, endpoint=endpoint, retry=EVAL_POLICY
-            )
-        except ExtractionError as exc:
-            result = RunResult(article.article_id, prompt, None, exc)
-        else:
-            result = RunResult(article.article_id, prompt, extraction, None)
-        unmatched = len(result.attempts) - cassette.play_count  # requests no recording answered
-        if mode == "none" and (not cassette.all_played or unmatched > 0):
-            raise InputError(
-                f"cassette {path} does not hold the requests this code makes now (the prompt, "
-                "schema or request shape changed since it was recorded); record a new prompt "
-                "version instead of editing a recorded one"
-            )
-    if mode == "once" and not path.exists():  # nothing answered: say so, record nothing
-        reason = str(result.error) if result.error else "no response"
-        raise InputError(f"recording {prompt} {article.article_id} got no answer: {reason}")
-    return result
-
-
 @dataclass
 class VersionRun:
     """One (model, prompt version) pair's results, scores and figures: a column of the matrix."""
 
     prompt: str
-    results: list[RunResult]
-    scores: list[ArticleScore]
+    # out of the repr: every record, megabytes of text (asyncio formats the repr of a run's
+    # result when it puts back the Ctrl-C handler, and a notebook shows it)
+    results: list[RunResult] = field(repr=False)
+    scores: list[ArticleScore] = field(repr=False)
     figures: Figures
     latency_s: dict[str, float] = field(default_factory=dict)
     model: str = ""
@@ -270,7 +205,21 @@ def _missing(
     )
 
 
-def _run_column(
+class _Clients:
+    """One client per endpoint for a whole eval, closed at its end."""
+
+    def __init__(self, stack: AsyncExitStack) -> None:
+        self.stack = stack
+        self.clients: dict[Endpoint, openai.AsyncOpenAI] = {}
+
+    async def get(self, endpoint: Endpoint) -> openai.AsyncOpenAI:
+        if endpoint not in self.clients:
+            client = build_async_client(endpoint)
+            self.clients[endpoint] = await self.stack.enter_async_context(client)
+        return self.clients[endpoint]
+
+
+async def _run_column(
     model: str,
     version: str,
     golds: list[GoldFile],
@@ -278,6 +227,7 @@ def _run_column(
     cassettes: Path,
     live: Endpoint | None,
     on_result: Callable[[RunResult], None] | None,
+    clients: _Clients,
 ) -> VersionRun:
     prompt_sha = load_prompt(version).sha256
     recorded_set = read_set(cassettes, model, version)
@@ -291,12 +241,18 @@ def _run_column(
             f"prompt version {version} changed since its cassettes for {model} were recorded; "
             "record a new prompt version instead"
         )
+    client = await clients.get(endpoint)
     results: list[RunResult] = []
     latency: dict[str, float] = {}
     for gold in golds:
         fresh = not cassette_path(cassettes, model, version, gold.article_id).exists()
-        result = run_article(
-            texts[gold.article_id], version, endpoint, cassettes, record=live is not None
+        result = await arun_article(
+            texts[gold.article_id],
+            version,
+            endpoint,
+            cassettes,
+            client=client,
+            record=live is not None,
         )
         if fresh:
             _write_meta(cassettes, result, model)
@@ -380,7 +336,16 @@ def run_eval(
         pairs = [(m, v) for m, v in wanted if v in recorded_prompts(cassettes, m)]
         _missing(cassettes, pairs or wanted, golds, articles)
     live = endpoint if record else None
-    runs = [_run_column(m, v, golds, texts, cassettes, live, on_result) for m, v in pairs]
+
+    async def columns() -> list[VersionRun]:  # one at a time: a cassette patches httpx
+        async with AsyncExitStack() as stack:
+            clients = _Clients(stack)
+            return [
+                await _run_column(m, v, golds, texts, cassettes, live, on_result, clients)
+                for m, v in pairs
+            ]
+
+    runs = run_sync(columns())
     unrecorded = [
         p for p in unrecorded_versions(cassettes, models) if not prompts or p[1] in prompts
     ]

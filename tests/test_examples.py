@@ -21,7 +21,7 @@ from agreement_llm.examples import Example, choose, render, text_key, words_of
 from agreement_llm.prompts import load_prompt, new_version, pin_versions, write_examples
 from agreement_llm.steps import AgreementsAnswer, example_answer
 from tests.fakes import Script, completion
-from tests.test_recipes import ARTICLE, _endpoint
+from tests.test_recipes import AGREEMENTS, ARTICLE, PEOPLE, _endpoint, _reply
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = RetryPolicy(transient_attempts=2, reasks=1, initial_wait=0.0, jitter=0.0)
@@ -187,3 +187,17 @@ def test_the_examples_command_writes_every_gold_with_an_agreement(
     pin_versions(["v5"], tmp_path)
     with pytest.raises(InputError, match="recorded"):
         write_examples("v5", list(examples), tmp_path)
+
+
+@pytest.mark.parametrize("style", list(OutputStyle))
+def test_each_server_kind_gets_a_version_with_examples(style: OutputStyle) -> None:
+    script = Script(
+        _reply(style, "AgreementsAnswer", AGREEMENTS), _reply(style, "PeopleAnswer", PEOPLE)
+    )
+    result = extract_with_details(
+        ARTICLE, prompt="v7", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert len(result.record.agreements) == 3
+    first, second = script.requests
+    assert "Example 1:" in first["messages"][-1]["content"]
+    assert "Example 1:" not in second["messages"][-1]["content"]  # the people step has none

@@ -249,14 +249,20 @@ def json_body_matcher(live: Request, recorded: Request) -> None:
 
 
 def make_vcr(record_mode: str = "none") -> vcr.VCR:
-    """A VCR that matches on method, path and JSON body and scrubs credentials."""
+    """A VCR that matches on method, path and JSON body and scrubs credentials. A replay
+    (`record_mode="none"`) writes nothing, so it filters nothing: vcrpy's filters copy every
+    request before matching it."""
+    scrub: dict[str, Any] = (
+        {}
+        if record_mode == "none"
+        else {"filter_headers": list(SECRET_HEADERS), "before_record_response": _before_response}
+    )
     v = vcr.VCR(
         record_mode=record_mode,
         serializer="pretty-yaml",
         match_on=("method", "path", "json_body"),
-        filter_headers=list(SECRET_HEADERS),
-        before_record_response=_before_response,
         decode_compressed_response=True,
+        **scrub,
     )
     v.register_serializer("pretty-yaml", PrettyYaml)
     v.register_persister(CheckedPersister)

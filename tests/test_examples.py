@@ -106,6 +106,17 @@ def test_examples_open_the_first_steps_cue_and_belong_to_the_hash(tmp_path: Path
     assert shown.index("ANSWER port") < shown.index("ANSWER school")  # the likest first
 
 
+def _extract_v5(script: Script) -> None:
+    """Extract ARTICLE with the temporary v5 (llama.cpp's request shape) from `script`."""
+    extract_with_details(
+        ARTICLE,
+        prompt="v5",
+        endpoint=_endpoint(OutputStyle.json_object_schema),
+        client=script.client(),
+        retry=FAST,
+    )
+
+
 def test_a_version_asking_for_examples_it_lacks_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,13 +124,7 @@ def test_a_version_asking_for_examples_it_lacks_is_a_clear_error(
     monkeypatch.setattr("agreement_llm.prompts.prompts_dir", lambda: tmp_path)
     script = Script(completion(json.dumps({"agreements": []})))
     with pytest.raises(InputError, match="agreement-llm prompts examples v5"):
-        extract_with_details(
-            ARTICLE,
-            prompt="v5",
-            endpoint=_endpoint(OutputStyle.json_object_schema),
-            client=script.client(),
-            retry=FAST,
-        )
+        _extract_v5(script)
     assert script.requests == []
 
 
@@ -144,13 +149,7 @@ def test_the_examples_reach_the_request_and_leave_the_article_out(
     )
     monkeypatch.setattr("agreement_llm.prompts.prompts_dir", lambda: tmp_path)
     script = Script(completion(json.dumps({"agreements": []})))
-    extract_with_details(
-        ARTICLE,
-        prompt="v5",
-        endpoint=_endpoint(OutputStyle.json_object_schema),
-        client=script.client(),
-        retry=FAST,
-    )
+    _extract_v5(script)
     [request] = script.requests
     user = request["messages"][-1]["content"]
     assert "OTHER" in user

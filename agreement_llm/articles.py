@@ -23,9 +23,15 @@ __all__ = [
     "read_article",
     "read_articles",
     "scan_articles",
+    "text_sha256",
 ]
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
+
+
+def text_sha256(text: str) -> str:
+    """The hash that identifies an article's text in results and caches."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -118,13 +118,16 @@ _STORED_COPY = re.compile(r"\s*date \d{4}-\d{2}-\d{2}\b")  # a stored copy's dat
 
 
 def _as_date(match: re.Match[str]) -> PartialDate | None:
+    """The date a match of `_DATES` or `_IN_SENTENCE` gives (its year may be missing), or None
+    when it is no calendar date."""
     groups = match.groupdict()
     month = int(groups["m"]) if groups.get("m") else _MONTHS.index(_full_month(groups["mon"])) + 1
+    year = int(groups["y"]) if groups.get("y") else None
     try:
-        date(int(groups["y"]), month, int(groups["d"]))
+        date(year or 2000, month, int(groups["d"]))  # 2000: a leap year, for Feb 29
     except ValueError:
         return None
-    return PartialDate(year=int(groups["y"]), month=month, day=int(groups["d"]))
+    return PartialDate(year=year, month=month, day=int(groups["d"]))
 
 
 def _full_month(prefix: str) -> str:
@@ -212,17 +215,8 @@ def date_in_sentence(sentence: str, article_date: PartialDate | None) -> Partial
         for match in rx.finditer(low):
             if _DATELINE_LABEL.search(low[max(0, match.start() - 24) : match.start()]):
                 continue  # "Updated: 2009-08-07 17:11 Yantai secured...": the article's date
-            groups = match.groupdict()
-            month = (
-                int(groups["m"])
-                if groups.get("m")
-                else _MONTHS.index(_full_month(groups["mon"])) + 1
-            )
-            year = int(groups["y"]) if groups.get("y") else None
-            try:
-                date(year or 2000, month, int(groups["d"]))  # 2000: a leap year
-            except ValueError:
-                continue
-            return PartialDate(year=year, month=month, day=int(groups["d"]))
+            found = _as_date(match)
+            if found is not None:
+                return found
     weekday = _ON_WEEKDAY.search(sentence)
     return resolve_weekday(weekday.group(1).title(), article_date) if weekday else None

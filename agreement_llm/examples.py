@@ -10,7 +10,6 @@ leave-one-out while a user's `extract` draws on the whole set.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -19,9 +18,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from agreement_llm.articles import text_sha256
 from agreement_llm.errors import InputError
 
-__all__ = ["Example", "choose", "read_examples", "render", "text_key", "words_of"]
+__all__ = ["Example", "choose", "parse_examples", "render", "text_key", "words_of"]
 
 _WORD = re.compile(r"[a-z][a-z'-]{3,}")
 _COMMON = frozenset(
@@ -71,7 +71,7 @@ class Example(BaseModel):
 
 def text_key(text: str) -> str:
     """The hash that identifies an article's text (outer white space aside)."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+    return text_sha256(text.strip())
 
 
 def words_of(text: str) -> list[str]:
@@ -79,10 +79,10 @@ def words_of(text: str) -> list[str]:
     return sorted(set(_WORD.findall(text.lower())) - _COMMON)
 
 
-def read_examples(path: Path) -> tuple[Example, ...]:
-    """The examples of a prompt version's `examples.json`."""
+def parse_examples(data: bytes, path: Path) -> tuple[Example, ...]:
+    """The examples of a prompt version's `examples.json` (`data`, read from `path`)."""
     try:
-        return tuple(TypeAdapter(list[Example]).validate_json(path.read_bytes()))
+        return tuple(TypeAdapter(list[Example]).validate_json(data))
     except ValueError as exc:
         raise InputError(f"{path}: not a list of examples ({str(exc).splitlines()[0]})") from None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import threading
 import time
 from collections.abc import Coroutine
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from agreement_llm.articles import looks_like_html
+from agreement_llm.articles import looks_like_html, text_sha256
 from agreement_llm.config import (
     Endpoint,
     OutputStyle,
@@ -89,11 +88,6 @@ class Extraction(BaseModel):
     def raw_completions(self) -> list[str]:
         """The raw text of every completion the server returned, in order."""
         return [a.raw for a in self.attempts if a.raw is not None]
-
-
-def text_sha256(text: str) -> str:
-    """The hash that identifies an article's text in results and caches."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_text(text: object) -> str:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
-from agreement_llm.examples import Example, dump, read_examples
+from agreement_llm.examples import Example, dump, parse_examples
 
 __all__ = [
     "Prompt",
@@ -191,7 +191,7 @@ def _read(folder: Path) -> Prompt:
         raise InputError(f"{folder / 'user.md'}: has no {{article}} placeholder")
     if manifest.recipe == "stepwise" and "{step}" not in user:
         raise InputError(f"{folder / 'user.md'}: a stepwise recipe needs a {{step}} placeholder")
-    examples = read_examples(folder / _EXAMPLES) if _EXAMPLES in raw else ()
+    examples = parse_examples(raw[_EXAMPLES], folder / _EXAMPLES) if _EXAMPLES in raw else ()
     return Prompt(manifest, raw["system.md"].decode("utf-8"), user, digest.hexdigest(), examples)
 
 

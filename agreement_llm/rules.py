@@ -252,20 +252,18 @@ _PROVINCES = (
     "|henan|hubei|hunan|inner mongolia|jiangsu|jiangxi|jilin|liaoning|ningxia|qinghai|shaanxi"
     "|shandong|shanghai|shanxi|sichuan|tianjin|tibet|xinjiang|yunnan|zhejiang"
 )
-_SECTOR_WORDS: tuple[tuple[Sector, re.Pattern[str]], ...] = (
-    (Sector.state_owned_enterprise, re.compile(r"\bstate owned\b")),
+_STATE_OWNED = re.compile(r"\bstate owned\b")
+_LOCAL_GOVERNMENT = re.compile(
+    r"\b(?:provinces?|provincial|municipal|municipality|city|cities|county|district"
+    r"|prefecture|autonomous region|new area|management committee|town|township)\b"
+    rf"|^(?:{_PROVINCES})(?: province)?$"
+)
+# the sectors whose words may share a name: the first of them in the name wins
+_FIRST_WORD_WINS: tuple[tuple[Sector, re.Pattern[str]], ...] = (
     (
         Sector.international_organization,
         re.compile(
             r"\b(?:united nations|undp|unesco|unicef|world bank|international organization)\b"
-        ),
-    ),
-    (
-        Sector.local_government,
-        re.compile(
-            r"\b(?:provinces?|provincial|municipal|municipality|city|cities|county|district"
-            r"|prefecture|autonomous region|new area|management committee|town|township)\b"
-            rf"|^(?:{_PROVINCES})(?: province)?$"
         ),
     ),
     (Sector.research_institute, re.compile(r"\b(?:institutes?|academy|academies|think tank)\b")),
@@ -286,23 +284,24 @@ _COMPANY_WORDS = re.compile(
 
 def sector_from_name(name: str, said: Sector) -> Sector:
     """The sector the words of an organization's name settle (spec: what a careful reader of
-    the name knows), else `said`. A company's name keeps `said` when that is a company or
-    state-owned enterprise; otherwise a "China ..." company is state-owned. Among the other
+    the name knows), else `said`. "State-owned" settles it; a company's name keeps `said` when
+    that is a company or state-owned enterprise, otherwise a "China ..." company is
+    state-owned; a local government's words outrank "national" and "state"; among the other
     words, the first in the name wins ("Institute ... at Renmin University": an institute)."""
     folded = _fold(name)
-    if _COMPANY_WORDS.search(folded) and not _SECTOR_WORDS[0][1].search(folded):
+    if _STATE_OWNED.search(folded):
+        return Sector.state_owned_enterprise
+    if _COMPANY_WORDS.search(folded):
         if said in (Sector.company, Sector.state_owned_enterprise):
             return said
         chinese = folded.startswith(("china ", "chinese ", "sino"))
         return Sector.state_owned_enterprise if chinese else Sector.company
-    found = [(m.start(), n) for n, (_, rx) in enumerate(_SECTOR_WORDS) if (m := rx.search(folded))]
-    if not found:
-        return said
-    if any(n == 0 for _, n in found):
-        return Sector.state_owned_enterprise
-    if any(n == 2 for _, n in found):  # a local government's words outrank "national", "state"
+    if _LOCAL_GOVERNMENT.search(folded):
         return Sector.local_government
-    return _SECTOR_WORDS[min(found)[1]][0]
+    found = [
+        (m.start(), i) for i, (_, rx) in enumerate(_FIRST_WORD_WINS) if (m := rx.search(folded))
+    ]
+    return _FIRST_WORD_WINS[min(found)[1]][0] if found else said
 
 
 _NUMBER_WORDS = [

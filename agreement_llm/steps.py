@@ -129,21 +129,11 @@ def example_answer(record: ArticleRecord, most: int = 4) -> str:
         return value
 
     items = [
-        StepAgreement(
-            evidence=a.evidence,
-            title=a.title,
-            kind=a.kind,
-            status=a.status,
-            count=a.count,
-            parties=[StepParty.model_validate(p.model_dump()) for p in a.parties],
-            signed_on=StepDate.model_validate(
-                {**(a.signed_on or PartialDate()).model_dump(), "weekday": None}
-            ),
-            place=a.place,
-            areas=a.areas,
-            establishes=a.establishes,
-            value=StepMoney.model_validate(a.value.model_dump()) if a.value else None,
-            duration=a.duration,
+        StepAgreement.model_validate(
+            {
+                **a.model_dump(),
+                "signed_on": {**(a.signed_on or PartialDate()).model_dump(), "weekday": None},
+            }
         ).model_dump(mode="json")
         for a in record.agreements[:most]
     ]

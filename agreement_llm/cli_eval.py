@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,13 @@ class _ManyValues(click.Command):
     help="Exit 1 if any (model, version)'s micro F1 is below this.",
 )
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=lambda: len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
+    show_default="the CPUs available",
+    help="Processes that replay (model, version) columns side by side.",
+)
+@click.option(
     "--cassettes",
     type=click.Path(path_type=Path),
     default=lambda: project_path("cassettes"),
@@ -102,6 +110,7 @@ def eval_cmd(
     fmt: str,
     prices: Path | None,
     fail_under: float | None,
+    jobs: int,
     cassettes: Path,
     gold_dir: Path,
     articles_dir: Path,
@@ -141,7 +150,7 @@ def eval_cmd(
             with endpoint_from(name, base_url, server, base_url is None, port) as endpoint:
                 run = run_eval(endpoint=endpoint, record=True, on_result=progress, **options)
         else:
-            run = run_eval(models=chosen, **options)
+            run = run_eval(models=chosen, jobs=jobs, **options)
         if fmt == "table":
             print_eval(run, Console(), prices=table)
         else:

@@ -109,6 +109,13 @@ class ExtractionError(AgreementLLMError):
         self.attempts = attempts
         self.fatal = fatal  # why every other request would fail too (a refused key, say)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its attempts (the eval's worker processes send it back)."""
+        made = functools.partial(
+            type(self), kind=self.kind, attempts=self.attempts, fatal=self.fatal
+        )
+        return (made, (str(self),))
+
     @property
     def last_raw(self) -> str | None:
         """The last raw completion the server returned, if any."""

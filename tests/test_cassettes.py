@@ -175,3 +175,38 @@ def test_a_cassette_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
     article = read_article(ROOT / "eval" / "articles" / "dev_01.txt")
     with pytest.raises(InputError, match=r"dev_01\.yaml: not a readable cassette"):
         run_article(article, "v1", local_endpoint(model=GEMMA), tmp_path)
+
+
+def test_columns_replayed_in_worker_processes_score_as_in_one() -> None:
+    """`jobs` > 1 replays the columns in processes of their own: the same results, failed
+    extractions (with their attempts) included, in the same order."""
+    import pickle
+
+    from agreement_llm.evaluation.exports import export
+    from agreement_llm.evaluation.suite import run_eval
+
+    options: dict[str, Any] = {
+        "cassettes": CASSETTES,
+        "gold_dir": ROOT / "eval" / "gold",
+        "articles_dir": ROOT / "eval" / "articles",
+        "models": [GEMMA],
+        "prompts": ["v1", "v2"],
+    }
+    alone = run_eval(**options)
+    side_by_side = run_eval(**options, jobs=2)
+    assert export(side_by_side, "json") == export(alone, "json")
+    failed = [r.error for v in side_by_side.versions for r in v.results if r.error is not None]
+    assert failed  # Gemma fails some articles: their errors crossed the process boundary
+
+    def answered(errors: list[Any]) -> list[list[dict[str, Any]]]:  # the attempts, not their time
+        return [[a.model_dump(exclude={"latency_s"}) for a in e.attempts] for e in errors]
+
+    assert answered(failed) == answered(
+        [r.error for v in alone.versions for r in v.results if r.error is not None]
+    )
+    again = pickle.loads(pickle.dumps(failed[0]))
+    assert (str(again), again.kind, again.attempts) == (
+        str(failed[0]),
+        failed[0].kind,
+        failed[0].attempts,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -272,6 +273,20 @@ async def _run_column(
     return VersionRun(version, results, scores, figures(scores), latency, model)
 
 
+def _replay_column(
+    model: str, version: str, golds: list[GoldFile], texts: dict[str, Article], cassettes: Path
+) -> VersionRun:
+    """One column replayed from its cassettes with a client of its own (in a worker process
+    of `run_eval`'s `jobs`)."""
+
+    async def column() -> VersionRun:
+        async with AsyncExitStack() as stack:
+            clients = _Clients(stack)
+            return await _run_column(model, version, golds, texts, cassettes, None, None, clients)
+
+    return run_sync(column())
+
+
 def comparisons(runs: list[VersionRun]) -> list[Comparison]:
     """Each version against its parent on the same model, then each model against each other
     model on the same version (paired bootstrap over articles)."""
@@ -300,6 +315,7 @@ def run_eval(
     articles: str = "*",
     record: bool = False,
     on_result: Callable[[RunResult], None] | None = None,
+    jobs: int = 1,
 ) -> EvalRun:
     """Score every recorded (model, version) pair of `models` x `prompts` on the gold articles
     matching `articles`.
@@ -308,7 +324,8 @@ def run_eval(
     `prompts`: every recorded version of each model. Pairs with no cassette at all are skipped
     and listed in `EvalRun.unrecorded`; a partly recorded pair, or nothing recorded at all,
     raises `MissingCassetteError` naming every missing cassette. With `record`, missing
-    cassettes are recorded from `endpoint` (a live server) instead.
+    cassettes are recorded from `endpoint` (a live server) instead. With `jobs` > 1, that many
+    processes replay the columns side by side (a recording runs one column at a time).
     """
     golds = [g for g in load_gold_dir(gold_dir) if fnmatch(g.article_id, articles)]
     if not golds:
@@ -345,7 +362,17 @@ def run_eval(
                 for m, v in pairs
             ]
 
-    runs = run_sync(columns())
+    if jobs > 1 and live is None and len(pairs) > 1:
+        runs = []
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pairs))) as pool:
+            replays = [pool.submit(_replay_column, m, v, golds, texts, cassettes) for m, v in pairs]
+            for replay in replays:
+                runs.append(replay.result())
+                if on_result is not None:
+                    for result in runs[-1].results:
+                        on_result(result)
+    else:
+        runs = run_sync(columns())
     unrecorded = [
         p for p in unrecorded_versions(cassettes, models) if not prompts or p[1] in prompts
     ]

@@ -41,18 +41,19 @@ from agreement_llm.models import (
     Role,
     Status,
 )
-from agreement_llm.prompts import Prompt
+from agreement_llm.prompts import Prompt, Step
 from agreement_llm.retry import RetryPolicy
 from agreement_llm.steps import (
     STEP_MODELS,
     AgreementsAnswer,
     PeopleAnswer,
+    StepAgreement,
     StepDate,
     StepMoney,
     StepParty,
 )
 
-__all__ = ["assemble", "run_stepwise"]
+__all__ = ["assemble", "run_stepwise", "unreported"]
 
 
 class _Source:
@@ -162,9 +163,11 @@ def assemble(
     people: PeopleAnswer | None,
     text: str,
     extra: Collection[str] = (),
+    asked: Collection[str] = (),
 ) -> tuple[ArticleRecord, list[str]]:
     """The record the steps' answers make under the spec's rules (and the optional `extra`
-    rules a version names), and notes on each value the rules changed or dropped."""
+    rules a version names), and notes on each value the rules changed or dropped. An answer
+    whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it."""
     notes: list[str] = []
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
@@ -181,9 +184,16 @@ def assemble(
         if not parties:
             notes.append(f"{where}: no parties; dropped")
             continue
+        if answer.evidence in asked and _repeats(answer, agreements.agreements[:i], asked):
+            notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
+            continue
         title = source.keep(answer.title, f"{where}.title")
         names = [p.name for p in parties] + [p.short_name for p in parties if p.short_name]
-        evidence = rules.best_sentence([*names, title or "", answer.evidence], candidates)
+        evidence = (
+            answer.evidence
+            if answer.evidence in asked
+            else rules.best_sentence([*names, title or "", answer.evidence], candidates)
+        )
         if evidence is None:
             notes.append(f"{where}: the article names no signed document; dropped")
             continue
@@ -196,10 +206,15 @@ def assemble(
         if stated is not None and stated != signed_on:
             notes.append(f"{where}.signed_on: the date the evidence sentence gives")
             signed_on = stated
+        status = answer.status
+        if "status_from_text" in extra and (said := rules.status_in_sentence(evidence)):
+            if said != status:
+                notes.append(f"{where}.status: the evidence sentence says {said}")
+            status = Status(said)
         base: dict[str, Any] = {
             "title": title,
             "kind": kind,
-            "status": answer.status,
+            "status": status,
             "count": count,
             "signed_on": signed_on,
             "place": source.keep(answer.place, f"{where}.place"),
@@ -209,7 +224,10 @@ def assemble(
             "duration": source.keep(answer.duration, f"{where}.duration"),
             "evidence": evidence,
         }
-        if len(parties) >= 3 and rules.plural_documents(evidence):
+        several = rules.plural_documents(evidence) or (
+            "several_documents" in extra and rules.several_documents(evidence)
+        )
+        if len(parties) >= 3 and several:
             notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
             records += [
                 Agreement(**{**base, "count": 1, "parties": [parties[0], other]})
@@ -220,6 +238,19 @@ def assemble(
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
+
+
+def _repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
+    """True when every party of a `sentences` step's answer is a party of one of step 1's
+    answers (the model wrote that agreement again for another sentence)."""
+    return any(
+        all(
+            any(rules.same_organization(p.name, q.name) for q in found.parties)
+            for p in answer.parties
+        )
+        for found in earlier
+        if found.evidence not in asked
+    )
 
 
 def _seat(
@@ -276,6 +307,26 @@ def _seat(
     return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]
 
 
+def unreported(text: str, answer: AgreementsAnswer) -> list[str]:
+    """The article's sentences that report several documents (`rules.several_documents`) and
+    that none of the answer's agreements came from: where a small model lists one agreement
+    of a forum's or a list's many."""
+    candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
+    reported = {
+        rules.best_sentence(
+            [
+                *(p.name for p in a.parties),
+                *(p.short_name or "" for p in a.parties),
+                a.title or "",
+                a.evidence,
+            ],
+            candidates,
+        )
+        for a in answer.agreements
+    }
+    return [s for s in candidates if rules.several_documents(s) and s not in reported]
+
+
 async def run_stepwise(
     text: str,
     *,
@@ -289,19 +340,11 @@ async def run_stepwise(
     every attempt of every step and the notes of the rules. The people step is skipped when
     the model found no agreement. Raises `ExtractionError` (with all attempts) like one call."""
     attempts: list[Attempt] = []
-    agreements: AgreementsAnswer | None = None
+    agreements = AgreementsAnswer(agreements=[])
     people: PeopleAnswer | None = None
-    for n, step in enumerate(prompt.manifest.steps):
-        if step.name == "people" and (agreements is None or not agreements.agreements):
-            continue
-        if n == 0 and prompt.manifest.examples:  # worked examples open the first step's cue
-            if not prompt.examples:
-                raise InputError(
-                    f"prompt version {prompt.id} asks for worked examples and has none: "
-                    f"agreement-llm prompts examples {prompt.id}"
-                )
-            shown = render(choose(prompt.examples, text, prompt.manifest.examples))
-            step = step.model_copy(update={"cue": shown + step.cue})
+    asked: list[str] = []  # the sentences the `sentences` step asked about
+
+    async def ask(step: Step) -> Any:
         messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
         answer, _ = await call_model(
             messages,
@@ -315,11 +358,31 @@ async def run_stepwise(
             attempts=attempts,
             before_request=before_request,
         )
+        return answer
+
+    for n, step in enumerate(prompt.manifest.steps):
+        if step.name == "people" and not agreements.agreements:
+            continue
+        if step.name == "sentences":  # step 1 again for each sentence of several documents
+            for sentence in unreported(text, agreements):
+                cue = step.cue.replace("{sentence}", sentence)
+                more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
+                said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]
+                agreements = AgreementsAnswer(agreements=[*agreements.agreements, *said])
+                asked.append(sentence)
+            continue
+        if n == 0 and prompt.manifest.examples:  # worked examples open the first step's cue
+            if not prompt.examples:
+                raise InputError(
+                    f"prompt version {prompt.id} asks for worked examples and has none: "
+                    f"agreement-llm prompts examples {prompt.id}"
+                )
+            shown = render(choose(prompt.examples, text, prompt.manifest.examples))
+            step = step.model_copy(update={"cue": shown + step.cue})
+        answer = await ask(step)
         if isinstance(answer, AgreementsAnswer):
             agreements = answer
         elif isinstance(answer, PeopleAnswer):
             people = answer
-    record, notes = assemble(
-        agreements or AgreementsAnswer(agreements=[]), people, text, prompt.manifest.rules
-    )
+    record, notes = assemble(agreements, people, text, prompt.manifest.rules, asked)
     return record, attempts, notes

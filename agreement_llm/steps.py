@@ -109,7 +109,11 @@ class PeopleAnswer(_Answer):
     people: list[StepPerson]
 
 
-STEP_MODELS: dict[str, type[_Answer]] = {"agreements": AgreementsAnswer, "people": PeopleAnswer}
+STEP_MODELS: dict[str, type[_Answer]] = {
+    "agreements": AgreementsAnswer,
+    "sentences": AgreementsAnswer,
+    "people": PeopleAnswer,
+}
 
 
 def example_answer(record: ArticleRecord, most: int = 4) -> str:

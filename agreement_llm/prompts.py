@@ -56,7 +56,7 @@ class Step(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["agreements", "sentences", "people"]
+    name: Literal["agreements", "sentences", "people", "signs_for"]
     cue: str = Field(min_length=1)
     max_tokens: int = Field(ge=16)
 
@@ -107,6 +107,10 @@ class PromptManifest(BaseModel):
             raise ValueError("a step appears twice")
         if any(s.name == "sentences" and "{sentence}" not in s.cue for s in self.steps):
             raise ValueError("the cue of the step 'sentences' names the {sentence} it asks about")
+        if any(s.name == "signs_for" and "{people}" not in s.cue for s in self.steps):
+            raise ValueError("the cue of the step 'signs_for' names the {people} it asks about")
+        if "signs_for" in names and names.index("signs_for") < names.index("people"):
+            raise ValueError("the step 'signs_for' follows the step 'people'")
         if self.rules and self.recipe != "stepwise":
             raise ValueError("rules apply to a stepwise recipe")
         if self.examples and self.recipe != "stepwise":

@@ -47,13 +47,14 @@ from agreement_llm.steps import (
     STEP_MODELS,
     AgreementsAnswer,
     PeopleAnswer,
+    SignsForAnswer,
     StepAgreement,
     StepDate,
     StepMoney,
     StepParty,
 )
 
-__all__ = ["assemble", "run_stepwise", "unreported"]
+__all__ = ["assemble", "people_as_parties", "run_stepwise", "unreported"]
 
 
 class _Source:
@@ -164,22 +165,25 @@ def assemble(
     text: str,
     extra: Collection[str] = (),
     asked: Collection[str] = (),
+    signs_for: SignsForAnswer | None = None,
 ) -> tuple[ArticleRecord, list[str]]:
     """The record the steps' answers make under the spec's rules (and the optional `extra`
     rules a version names), and notes on each value the rules changed or dropped. An answer
-    whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it."""
+    whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it; a party
+    that is a person (`people_as_parties`) becomes the organization `signs_for` names."""
     notes: list[str] = []
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
     records: list[Agreement] = []
+    instead = _organizations(signs_for, people, source)
     for i, answer in enumerate(agreements.agreements):
         where = f"agreements[{i}]"
         parties = [
             p
             for j, raw in enumerate(answer.parties)
-            if (p := _party(raw, f"{where}.parties[{j}]", source))
+            if (p := _party(_signed_for(raw, instead), f"{where}.parties[{j}]", source))
         ]
         if not parties:
             notes.append(f"{where}: no parties; dropped")
@@ -238,6 +242,49 @@ def assemble(
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
+
+
+def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None) -> list[str]:
+    """The parties of the answer that are people: a name the people step gives with a title
+    (the minister who signed, written as the party), not an organization's name."""
+    named = {p.name for p in people.people if p.title} if people is not None else set()
+    found = [
+        party.name
+        for answer in agreements.agreements
+        for party in answer.parties
+        if party.name in named and not rules.looks_like_an_organization(party.name)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _organizations(
+    answer: SignsForAnswer | None, people: PeopleAnswer | None, source: _Source
+) -> dict[str, str]:
+    """For each person written as a party, the name of the party the `signs_for` step gives
+    instead (an organization or country in the article, not the person again)."""
+    if answer is None or people is None:
+        return {}
+    titled = {p.name for p in people.people if p.title}
+    instead: dict[str, str] = {}
+    for k, item in enumerate(answer.signs_for):
+        where = f"signs_for[{k}]"
+        name = source.keep(item.organization, f"{where}.organization")
+        if item.person not in titled or name is None:
+            continue
+        if rules.same_organization(name, item.person):
+            source.notes.append(f"{where}: {name!r} is the person again; not used")
+            continue
+        source.notes.append(f"{where}: the party {item.person!r} is a person; {name!r} instead")
+        instead[item.person] = name
+    return instead
+
+
+def _signed_for(party: StepParty, instead: dict[str, str]) -> StepParty:
+    """The party as answered, or the organization a person written as the party signs for
+    (with the sector and country the model gave the party)."""
+    if party.name not in instead:
+        return party
+    return party.model_copy(update={"name": instead[party.name], "short_name": None})
 
 
 def _repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
@@ -343,6 +390,7 @@ async def run_stepwise(
     agreements = AgreementsAnswer(agreements=[])
     people: PeopleAnswer | None = None
     asked: list[str] = []  # the sentences the `sentences` step asked about
+    signs_for: SignsForAnswer | None = None
 
     async def ask(step: Step) -> Any:
         messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
@@ -379,10 +427,16 @@ async def run_stepwise(
                 )
             shown = render(choose(prompt.examples, text, prompt.manifest.examples))
             step = step.model_copy(update={"cue": shown + step.cue})
+        if step.name == "signs_for":  # the people written as parties: whom they sign for
+            persons = people_as_parties(agreements, people)
+            if persons:
+                cue = step.cue.replace("{people}", "; ".join(persons))
+                signs_for = await ask(step.model_copy(update={"cue": cue}))
+            continue
         answer = await ask(step)
         if isinstance(answer, AgreementsAnswer):
             agreements = answer
         elif isinstance(answer, PeopleAnswer):
             people = answer
-    record, notes = assemble(agreements, people, text, prompt.manifest.rules, asked)
+    record, notes = assemble(agreements, people, text, prompt.manifest.rules, asked, signs_for)
     return record, attempts, notes

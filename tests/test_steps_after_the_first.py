@@ -1,8 +1,10 @@
-"""The `sentences` step (v9): step 1 asked again for each sentence that reports several
-documents and that none of step 1's agreements came from; its answers keep that sentence as
-their evidence, and one that repeats an agreement of step 1 is dropped. With it, the rules
-`several_documents` and `status_from_text`. (The replies are scripted to drive the code; every
-answer the eval scores comes from a recorded cassette.)"""
+"""The steps after the first. `sentences` (v9): step 1 asked again for each sentence that
+reports several documents and that none of step 1's agreements came from; its answers keep that
+sentence as their evidence, and one that repeats an agreement of step 1 is dropped; with it, the
+rules `several_documents` and `status_from_text`. `signs_for` (v10): a party that is a person
+(named with a title by the people step) becomes the organization the model says they sign for.
+(The replies are scripted to drive the code; every answer the eval scores comes from a recorded
+cassette.)"""
 
 from __future__ import annotations
 
@@ -155,5 +157,87 @@ def test_a_sentences_cue_names_the_sentence() -> None:
                 "description": "x",
                 "recipe": "stepwise",
                 "steps": steps,
+            }
+        )
+
+
+MINISTERS = """TITLE: Two ministries sign an MoU
+
+Updated: 2031-05-09 10:12 Commerce Minister Wang Wen and Trade Minister Gan Kim signed the \
+Memorandum of Understanding on E-commerce Cooperation between the Ministry of Commerce of \
+Harbourland and the Ministry of Trade of Islandia.
+"""
+AS_PEOPLE = _answer("Wang Wen", "Gan Kim", evidence="Wang Wen and Gan Kim signed")
+SIGNERS: dict[str, Any] = {
+    "people": [
+        {
+            "name": "Wang Wen",
+            "title": "Commerce Minister",
+            "organization": None,
+            "role": "signatory",
+        },
+        {"name": "Gan Kim", "title": "Trade Minister", "organization": None, "role": "signatory"},
+    ]
+}
+SIGN_FOR: dict[str, Any] = {
+    "signs_for": [
+        {"person": "Wang Wen", "organization": "Ministry of Commerce of Harbourland"},
+        {"person": "Gan Kim", "organization": "Gan Kim"},  # the person again: not used
+    ]
+}
+
+
+@pytest.mark.parametrize("style", list(OutputStyle))
+def test_a_person_written_as_a_party_becomes_the_organization_they_sign_for(
+    style: OutputStyle,
+) -> None:
+    script = Script(
+        _reply(style, "AgreementsAnswer", AS_PEOPLE),
+        _reply(style, "PeopleAnswer", SIGNERS),
+        _reply(style, "SignsForAnswer", SIGN_FOR),
+    )
+    result = extract_with_details(
+        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "people", "signs_for"]
+    assert "(not their title): Wang Wen; Gan Kim" in script.requests[2]["messages"][-1]["content"]
+    [agreement] = result.record.agreements
+    assert [p.name for p in agreement.parties] == ["Ministry of Commerce of Harbourland", "Gan Kim"]
+    assert agreement.parties[0].sector.value == "national_government"  # from the name
+    # the minister is no longer a party's name: kept as the person who signed
+    assert [p.name for p in agreement.people] == ["Wang Wen"]
+    assert any("'Gan Kim' is the person again" in n for n in result.notes)
+
+
+def test_no_person_written_as_a_party_no_signs_for_request() -> None:
+    style = OutputStyle.json_object_schema
+    organizations = _answer("Ministry of Commerce of Harbourland", "Ministry of Trade of Islandia")
+    script = Script(
+        _reply(style, "AgreementsAnswer", organizations), _reply(style, "PeopleAnswer", SIGNERS)
+    )
+    result = extract_with_details(
+        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "people"]
+    assert len(result.record.agreements[0].parties) == 2
+
+
+def test_signs_for_follows_the_people_and_names_them() -> None:
+    base = {"id": "v99", "date": "2026-12-07", "description": "x", "recipe": "stepwise"}
+    first = {"name": "agreements", "cue": "a", "max_tokens": 99}
+    people = {"name": "people", "cue": "p", "max_tokens": 99}
+    with pytest.raises(ValueError, match="names the \\{people\\}"):
+        PromptManifest.model_validate(
+            {**base, "steps": [first, people, {"name": "signs_for", "cue": "s", "max_tokens": 99}]}
+        )
+    with pytest.raises(ValueError, match="follows the step 'people'"):
+        PromptManifest.model_validate(
+            {
+                **base,
+                "steps": [
+                    first,
+                    {"name": "signs_for", "cue": "{people}", "max_tokens": 99},
+                    people,
+                ],
             }
         )

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from agreement_llm import extract_with_details
+from agreement_llm.assembly import assemble
 from agreement_llm.config import OutputStyle
 from agreement_llm.models import Status
 from agreement_llm.prompts import PromptManifest, load_prompt
-from agreement_llm.recipes import assemble, unreported
+from agreement_llm.recipes import unreported
 from agreement_llm.rules import several_documents, status_in_sentence
 from agreement_llm.steps import AgreementsAnswer
 from tests.fakes import Script

@@ -56,7 +56,7 @@ class Step(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["agreements", "people"]
+    name: Literal["agreements", "sentences", "people", "signs_for"]
     cue: str = Field(min_length=1)
     max_tokens: int = Field(ge=16)
 
@@ -89,6 +89,8 @@ class PromptManifest(BaseModel):
             "counts_from_text",
             "witnesses_from_the_text",
             "names_as_written",
+            "several_documents",
+            "status_from_text",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
@@ -103,6 +105,12 @@ class PromptManifest(BaseModel):
             raise ValueError("a stepwise recipe starts with the step 'agreements'")
         if len(set(names)) != len(names):
             raise ValueError("a step appears twice")
+        if any(s.name == "sentences" and "{sentence}" not in s.cue for s in self.steps):
+            raise ValueError("the cue of the step 'sentences' names the {sentence} it asks about")
+        if any(s.name == "signs_for" and "{people}" not in s.cue for s in self.steps):
+            raise ValueError("the cue of the step 'signs_for' names the {people} it asks about")
+        if "signs_for" in names and names.index("signs_for") < names.index("people"):
+            raise ValueError("the step 'signs_for' follows the step 'people'")
         if self.rules and self.recipe != "stepwise":
             raise ValueError("rules apply to a stepwise recipe")
         if self.examples and self.recipe != "stepwise":

@@ -5,275 +5,54 @@
   signing), each sent as the same system prompt and article followed by a one-line cue, so a
   server that keeps the longest common prefix (llama.cpp) processes the instructions once per
   server and the article once per article. The record is then assembled in code by the spec's
-  rules (`agreement_llm.rules`): codes are normalised or dropped and flagged instead of
-  failing the record, the kind follows the title's words, amounts are read from the text as
-  written, dates the text does not give are dropped, a weekday resolves against the article's
-  own date, one record per document, the evidence is the article's own sentence, and the
-  people of a signing attend each agreement signed there.
+  rules (`agreement_llm.assembly`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 import openai
 
 from agreement_llm import rules
+from agreement_llm.assembly import assemble, people_as_parties
 from agreement_llm.config import Endpoint
-from agreement_llm.dates import (
-    date_in_sentence,
-    published_on_from_text,
-    resolve_weekday,
-    stated_in_text,
-)
 from agreement_llm.errors import InputError
 from agreement_llm.examples import choose, render
-from agreement_llm.grounding import FoldedText, Match, locate
 from agreement_llm.llm import Attempt, BeforeRequest, call_model
 from agreement_llm.models import (
-    Agreement,
     ArticleRecord,
-    Money,
-    PartialDate,
-    Party,
-    Person,
-    Role,
-    Status,
 )
-from agreement_llm.prompts import Prompt
+from agreement_llm.prompts import Prompt, Step
 from agreement_llm.retry import RetryPolicy
 from agreement_llm.steps import (
     STEP_MODELS,
     AgreementsAnswer,
     PeopleAnswer,
-    StepDate,
-    StepMoney,
-    StepParty,
+    SignsForAnswer,
 )
 
-__all__ = ["assemble", "run_stepwise"]
+__all__ = ["run_stepwise", "unreported"]
 
 
-class _Source:
-    """The article, for keeping only values found in it (spec: every free-text value is found
-    in the text); each value dropped is noted."""
-
-    def __init__(self, text: str, notes: list[str], extra: Collection[str] = ()) -> None:
-        self.folded = FoldedText.of(text)
-        self.text = text
-        self.notes = notes
-        self.phrases = "phrases_not_identifiers" in extra
-        self.words = "short_values_are_words" in extra
-        self.sectors = "sectors_from_names" in extra
-        self.as_written = "names_as_written" in extra
-
-    def keep(self, value: str | None, where: str) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        if self.phrases and "_" in value and " " not in value:
-            value = value.replace("_", " ")  # "port_logistics": a phrase written as a name
-        if locate(value, self.folded).status is Match.not_found or (
-            self.words and len(value) <= 4 and not rules.whole_word_in(value, self.text)
-        ):
-            self.notes.append(f"{where}: {value!r} is not in the article; dropped")
-            return None
-        return value
-
-    def keep_all(self, values: list[str], where: str) -> list[str]:
-        kept = (self.keep(v, f"{where}[{i}]") for i, v in enumerate(values))
-        return [v for v in kept if v]
-
-
-def _as_written(party: StepParty, source: _Source) -> str | None:
-    """The name the article writes for a party the model named more fully ("Jilin Province"
-    for "Jilin"): its short name, else the name without up to two last words, when the
-    article has it as a whole word."""
-    words = party.name.split()
-    for shorter in (party.short_name, " ".join(words[:-1]), " ".join(words[:-2])):
-        if shorter and len(shorter) > 2 and rules.whole_word_in(shorter, source.text):
-            return shorter
-    return None
-
-
-def _party(party: StepParty, where: str, source: _Source) -> Party | None:
-    name = source.keep(party.name, f"{where}.name")
-    if name is None and source.as_written and (found := _as_written(party, source)):
-        source.notes.append(f"{where}.name: {party.name!r} is written {found!r} in the article")
-        party, name = party.model_copy(update={"name": found}), found
-    if name is None:
-        return None
-    country = rules.country_code(party.country)
-    if party.country and country is None:
-        source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
-    short = source.keep(party.short_name, f"{where}.short_name")
-    sector = rules.sector_from_name(name, party.sector) if source.sectors else party.sector
-    if sector is not party.sector:
-        source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
-    return Party(name=name, short_name=short, sector=sector, country=country)
-
-
-def _date(
-    when: StepDate, text: str, own: PartialDate | None, where: str, notes: list[str]
-) -> PartialDate | None:
-    year, month, day = when.year, when.month, when.day
-    if month is not None and day is not None and not stated_in_text(month, day, text):
-        notes.append(f"{where}: {month}-{day} is not a date the text gives; dropped")
-        year = month = day = None
-    try:
-        date = PartialDate(year=year, month=month, day=day)
-    except ValueError:
-        notes.append(f"{where}: {year}-{month}-{day} is not a date; dropped")
-        date = PartialDate()
-    if date.is_empty and when.weekday is not None:
-        resolved = resolve_weekday(when.weekday.value, own)
-        if resolved is not None:
-            notes.append(f"{where}: {when.weekday.value} resolved against the article's date")
-            date = resolved
-    return None if date.is_empty else date
-
-
-def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None:
-    text = source.keep(value.text, f"{where}.text") if value is not None else None
-    if value is None or text is None:
-        return None
-    amount = rules.amount_from_text(text)
-    currency = rules.currency_from_text(text) or rules.currency_code(value.currency)
-    if amount is None or currency is None:
-        source.notes.append(f"{where}: {text!r} gives no amount and currency; dropped")
-        return None
-    return Money(amount=amount, currency=currency, text=text)
-
-
-def _count(count: int | None, evidence: str, where: str, notes: list[str]) -> int | None:
-    """A count is a number the evidence gives; else 1 for one document, null for several."""
-    if count == 1 or (count is not None and rules.number_in(count, evidence)):
-        return count
-    several = rules.plural_documents(evidence)
-    if count is None and several:
-        return None
-    notes.append(f"{where}.count: {count} is not a number the sentence gives")
-    return None if several else 1
-
-
-def assemble(
-    agreements: AgreementsAnswer,
-    people: PeopleAnswer | None,
-    text: str,
-    extra: Collection[str] = (),
-) -> tuple[ArticleRecord, list[str]]:
-    """The record the steps' answers make under the spec's rules (and the optional `extra`
-    rules a version names), and notes on each value the rules changed or dropped."""
-    notes: list[str] = []
-    source = _Source(text, notes, extra)
-    own = published_on_from_text(text)
-    # an agreement is a document: it is reported by a sentence that names one
+def unreported(text: str, answer: AgreementsAnswer) -> list[str]:
+    """The article's sentences that report several documents (`rules.several_documents`) and
+    that none of the answer's agreements came from: where a small model lists one agreement
+    of a forum's or a list's many."""
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
-    records: list[Agreement] = []
-    for i, answer in enumerate(agreements.agreements):
-        where = f"agreements[{i}]"
-        parties = [
-            p
-            for j, raw in enumerate(answer.parties)
-            if (p := _party(raw, f"{where}.parties[{j}]", source))
-        ]
-        if not parties:
-            notes.append(f"{where}: no parties; dropped")
-            continue
-        title = source.keep(answer.title, f"{where}.title")
-        names = [p.name for p in parties] + [p.short_name for p in parties if p.short_name]
-        evidence = rules.best_sentence([*names, title or "", answer.evidence], candidates)
-        if evidence is None:
-            notes.append(f"{where}: the article names no signed document; dropped")
-            continue
-        kind = rules.kind_from_title(title) or rules.kind_from_title(evidence) or answer.kind
-        count = answer.count if answer.count is None or answer.count >= 1 else None
-        if "counts_from_text" in extra:
-            count = _count(count, evidence, where, notes)
-        signed_on = _date(answer.signed_on, text, own, f"{where}.signed_on", notes)
-        stated = date_in_sentence(evidence, own) if "dates_from_evidence" in extra else None
-        if stated is not None and stated != signed_on:
-            notes.append(f"{where}.signed_on: the date the evidence sentence gives")
-            signed_on = stated
-        base: dict[str, Any] = {
-            "title": title,
-            "kind": kind,
-            "status": answer.status,
-            "count": count,
-            "signed_on": signed_on,
-            "place": source.keep(answer.place, f"{where}.place"),
-            "areas": source.keep_all(answer.areas, f"{where}.areas"),
-            "establishes": source.keep_all(answer.establishes, f"{where}.establishes"),
-            "value": _money(answer.value, f"{where}.value", source),
-            "duration": source.keep(answer.duration, f"{where}.duration"),
-            "evidence": evidence,
-        }
-        if len(parties) >= 3 and rules.plural_documents(evidence):
-            notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
-            records += [
-                Agreement(**{**base, "count": 1, "parties": [parties[0], other]})
-                for other in parties[1:]
-            ]
-        else:
-            records.append(Agreement(**base, parties=parties))
-    if people is not None:
-        records = _seat(records, people, source, extra, text)
-    return ArticleRecord(published_on=own, agreements=records), notes
-
-
-def _seat(
-    records: list[Agreement],
-    answer: PeopleAnswer,
-    source: _Source,
-    extra: Collection[str],
-    text: str,
-) -> list[Agreement]:
-    """Each person at the signing(s) goes to the agreements signed there: to those whose
-    parties include the person's organization when that is some but not all of them, else to
-    every agreement not mentioned as background (a forum's attendees attend each signing)."""
-    live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
-        range(len(records))
-    )
-    # split once for every person (roles_from_the_text reads the sentences naming each)
-    said = rules.separate_sentences(text) if "roles_from_the_text" in extra else None
-    seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
-    for k, person in enumerate(answer.people):
-        where = f"people[{k}]"
-        name = source.keep(person.name, f"{where}.name")
-        if name is None:
-            continue
-        if "people_are_persons" in extra and (
-            rules.looks_like_an_organization(name)
-            or any(rules.same_organization(name, p.name) for r in records for p in r.parties)
-        ):
-            source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
-            continue
-        role = person.role
-        found = rules.role_in_text(name, said) if said is not None else None
-        if found == "signatory" and role is not Role.signatory:
-            source.notes.append(f"{where}.role: the text says {name} signed: signatory")
-            role = Role.signatory
-        elif found is not None and found != "signatory" and role is Role.signatory:
-            source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
-            role = Role(found)
-        elif found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
-            source.notes.append(f"{where}.role: the text says {name} witnessed it: witness")
-            role = Role.witness
-        title = source.keep(person.title, f"{where}.title")
-        organization = source.keep(person.organization, f"{where}.organization")
-        own = [
-            i
-            for i in live
-            if any(
-                rules.same_organization(organization, n)
-                for p in records[i].parties
-                for n in (p.name, p.short_name)
-            )
-        ]
-        for i in own if own and len(own) < len(live) else live:
-            seats[i].append(Person(name=name, title=title, organization=organization, role=role))
-    return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]
+    reported = {
+        rules.best_sentence(
+            [
+                *(p.name for p in a.parties),
+                *(p.short_name or "" for p in a.parties),
+                a.title or "",
+                a.evidence,
+            ],
+            candidates,
+        )
+        for a in answer.agreements
+    }
+    return [s for s in candidates if rules.several_documents(s) and s not in reported]
 
 
 async def run_stepwise(
@@ -289,19 +68,12 @@ async def run_stepwise(
     every attempt of every step and the notes of the rules. The people step is skipped when
     the model found no agreement. Raises `ExtractionError` (with all attempts) like one call."""
     attempts: list[Attempt] = []
-    agreements: AgreementsAnswer | None = None
+    agreements = AgreementsAnswer(agreements=[])
     people: PeopleAnswer | None = None
-    for n, step in enumerate(prompt.manifest.steps):
-        if step.name == "people" and (agreements is None or not agreements.agreements):
-            continue
-        if n == 0 and prompt.manifest.examples:  # worked examples open the first step's cue
-            if not prompt.examples:
-                raise InputError(
-                    f"prompt version {prompt.id} asks for worked examples and has none: "
-                    f"agreement-llm prompts examples {prompt.id}"
-                )
-            shown = render(choose(prompt.examples, text, prompt.manifest.examples))
-            step = step.model_copy(update={"cue": shown + step.cue})
+    asked: list[str] = []  # the sentences the `sentences` step asked about
+    signs_for: SignsForAnswer | None = None
+
+    async def ask(step: Step) -> Any:
         messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
         answer, _ = await call_model(
             messages,
@@ -315,11 +87,37 @@ async def run_stepwise(
             attempts=attempts,
             before_request=before_request,
         )
+        return answer
+
+    for n, step in enumerate(prompt.manifest.steps):
+        if step.name == "people" and not agreements.agreements:
+            continue
+        if step.name == "sentences":  # step 1 again for each sentence of several documents
+            for sentence in unreported(text, agreements):
+                cue = step.cue.replace("{sentence}", sentence)
+                more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
+                said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]
+                agreements = AgreementsAnswer(agreements=[*agreements.agreements, *said])
+                asked.append(sentence)
+            continue
+        if n == 0 and prompt.manifest.examples:  # worked examples open the first step's cue
+            if not prompt.examples:
+                raise InputError(
+                    f"prompt version {prompt.id} asks for worked examples and has none: "
+                    f"agreement-llm prompts examples {prompt.id}"
+                )
+            shown = render(choose(prompt.examples, text, prompt.manifest.examples))
+            step = step.model_copy(update={"cue": shown + step.cue})
+        if step.name == "signs_for":  # the people written as parties: whom they sign for
+            persons = people_as_parties(agreements, people)
+            if persons:
+                cue = step.cue.replace("{people}", "; ".join(persons))
+                signs_for = await ask(step.model_copy(update={"cue": cue}))
+            continue
+        answer = await ask(step)
         if isinstance(answer, AgreementsAnswer):
             agreements = answer
         elif isinstance(answer, PeopleAnswer):
             people = answer
-    record, notes = assemble(
-        agreements or AgreementsAnswer(agreements=[]), people, text, prompt.manifest.rules
-    )
+    record, notes = assemble(agreements, people, text, prompt.manifest.rules, asked, signs_for)
     return record, attempts, notes

@@ -28,6 +28,8 @@ __all__ = [
     "same_organization",
     "sentences",
     "separate_sentences",
+    "several_documents",
+    "status_in_sentence",
     "whole_word_in",
 ]
 
@@ -194,6 +196,45 @@ def plural_documents(sentence: str) -> bool:
     ("signed agreements with A, B and C": one document per partner)."""
     low = sentence.lower()
     return bool(_PLURAL_DOCUMENTS.search(low)) and not _JOINT.search(low)
+
+
+_PARTNER_COUNT = re.compile(
+    r"\bwith (?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|various|many|multiple)"
+    r" [a-z]"
+)
+
+
+def several_documents(sentence: str) -> bool:
+    """True when a sentence speaks of several documents: `plural_documents`, or one party
+    signing "with 8 provinces", "with several companies" (not one joint document)."""
+    low = sentence.lower()
+    return plural_documents(sentence) or (
+        bool(_PARTNER_COUNT.search(low)) and not _JOINT.search(low)
+    )
+
+
+_EARLIER = re.compile(
+    r"^(?:previously|earlier|to date|so far|in the past|prior to this|before this)\b"
+    r"|\bhad (?:already )?(?:signed|inked)\b"
+)
+_PLANNED = re.compile(
+    r"\b(?:will|would|is to|are to|plans? to|planned to|intends? to|expected to|set to) "
+    r"(?:sign|ink)\b|\b(?:will|would|is to|are to) be (?:signed|inked)\b|\bto be (?:signed|inked)\b"
+    r"|\b(?:pursue|pursuing|negotiate|negotiating) (?:an? |the )?"
+    r"(?:[a-z-]+ ){0,4}(?:agreement|memorandum|mou|contract|deal)\b"
+)
+
+
+def status_in_sentence(sentence: str) -> str | None:
+    """The status an agreement's sentence states in words: "earlier" for background
+    ("Previously, X has signed...", "To date...", "had signed"), "planned" for a signing to
+    come ("will sign", "to be signed", "pursuing a memorandum"), else None."""
+    low = " ".join(sentence.lower().split())
+    if _EARLIER.search(low):
+        return "earlier"
+    if _PLANNED.search(low):
+        return "planned"
+    return None
 
 
 def same_organization(a: str | None, b: str | None) -> bool:

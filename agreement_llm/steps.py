@@ -25,6 +25,8 @@ __all__ = [
     "STEP_MODELS",
     "AgreementsAnswer",
     "PeopleAnswer",
+    "SignsFor",
+    "SignsForAnswer",
     "StepAgreement",
     "StepDate",
     "StepMoney",
@@ -109,7 +111,23 @@ class PeopleAnswer(_Answer):
     people: list[StepPerson]
 
 
-STEP_MODELS: dict[str, type[_Answer]] = {"agreements": AgreementsAnswer, "people": PeopleAnswer}
+class SignsFor(_Answer):
+    person: str
+    organization: str
+
+
+class SignsForAnswer(_Answer):
+    """Step `signs_for`: the organization or country each named person signs for."""
+
+    signs_for: list[SignsFor]
+
+
+STEP_MODELS: dict[str, type[_Answer]] = {
+    "agreements": AgreementsAnswer,
+    "sentences": AgreementsAnswer,
+    "people": PeopleAnswer,
+    "signs_for": SignsForAnswer,
+}
 
 
 def example_answer(record: ArticleRecord, most: int = 4) -> str:

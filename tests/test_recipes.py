@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from agreement_llm import ExtractionError, RetryPolicy, extract_with_details
+from agreement_llm.assembly import assemble
 from agreement_llm.config import Endpoint, OutputStyle, ServerKind
 from agreement_llm.models import AgreementKind, Role, Status
 from agreement_llm.prompts import load_prompt
-from agreement_llm.recipes import assemble
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 from tests.fakes import Script, completion
 

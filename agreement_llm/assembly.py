@@ -1,0 +1,339 @@
+"""The record assembled from a stepwise version's answers by the spec's rules
+(`agreement_llm.rules`): codes are normalised or dropped and flagged instead of failing the
+record, the kind follows the title's words, amounts are read from the text as written, dates
+the text does not give are dropped, a weekday resolves against the article's own date, one
+record per document, the evidence is the article's own sentence, and the people of a signing
+attend each agreement signed there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from agreement_llm import rules
+from agreement_llm.dates import (
+    date_in_sentence,
+    published_on_from_text,
+    resolve_weekday,
+    stated_in_text,
+)
+from agreement_llm.grounding import FoldedText, Match, locate
+from agreement_llm.models import (
+    Agreement,
+    ArticleRecord,
+    Money,
+    PartialDate,
+    Party,
+    Person,
+    Role,
+    Status,
+)
+from agreement_llm.steps import (
+    AgreementsAnswer,
+    PeopleAnswer,
+    SignsForAnswer,
+    StepAgreement,
+    StepDate,
+    StepMoney,
+    StepParty,
+)
+
+__all__ = ["assemble", "people_as_parties"]
+
+
+class _Source:
+    """The article, for keeping only values found in it (spec: every free-text value is found
+    in the text); each value dropped is noted."""
+
+    def __init__(self, text: str, notes: list[str], extra: Collection[str] = ()) -> None:
+        self.folded = FoldedText.of(text)
+        self.text = text
+        self.notes = notes
+        self.phrases = "phrases_not_identifiers" in extra
+        self.words = "short_values_are_words" in extra
+        self.sectors = "sectors_from_names" in extra
+        self.as_written = "names_as_written" in extra
+
+    def keep(self, value: str | None, where: str) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if self.phrases and "_" in value and " " not in value:
+            value = value.replace("_", " ")  # "port_logistics": a phrase written as a name
+        if locate(value, self.folded).status is Match.not_found or (
+            self.words and len(value) <= 4 and not rules.whole_word_in(value, self.text)
+        ):
+            self.notes.append(f"{where}: {value!r} is not in the article; dropped")
+            return None
+        return value
+
+    def keep_all(self, values: list[str], where: str) -> list[str]:
+        kept = (self.keep(v, f"{where}[{i}]") for i, v in enumerate(values))
+        return [v for v in kept if v]
+
+
+def _as_written(party: StepParty, source: _Source) -> str | None:
+    """The name the article writes for a party the model named more fully ("Jilin Province"
+    for "Jilin"): its short name, else the name without up to two last words, when the
+    article has it as a whole word."""
+    words = party.name.split()
+    for shorter in (party.short_name, " ".join(words[:-1]), " ".join(words[:-2])):
+        if shorter and len(shorter) > 2 and rules.whole_word_in(shorter, source.text):
+            return shorter
+    return None
+
+
+def _party(party: StepParty, where: str, source: _Source) -> Party | None:
+    name = source.keep(party.name, f"{where}.name")
+    if name is None and source.as_written and (found := _as_written(party, source)):
+        source.notes.append(f"{where}.name: {party.name!r} is written {found!r} in the article")
+        party, name = party.model_copy(update={"name": found}), found
+    if name is None:
+        return None
+    country = rules.country_code(party.country)
+    if party.country and country is None:
+        source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
+    short = source.keep(party.short_name, f"{where}.short_name")
+    sector = rules.sector_from_name(name, party.sector) if source.sectors else party.sector
+    if sector is not party.sector:
+        source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
+    return Party(name=name, short_name=short, sector=sector, country=country)
+
+
+def _date(
+    when: StepDate, text: str, own: PartialDate | None, where: str, notes: list[str]
+) -> PartialDate | None:
+    year, month, day = when.year, when.month, when.day
+    if month is not None and day is not None and not stated_in_text(month, day, text):
+        notes.append(f"{where}: {month}-{day} is not a date the text gives; dropped")
+        year = month = day = None
+    try:
+        date = PartialDate(year=year, month=month, day=day)
+    except ValueError:
+        notes.append(f"{where}: {year}-{month}-{day} is not a date; dropped")
+        date = PartialDate()
+    if date.is_empty and when.weekday is not None:
+        resolved = resolve_weekday(when.weekday.value, own)
+        if resolved is not None:
+            notes.append(f"{where}: {when.weekday.value} resolved against the article's date")
+            date = resolved
+    return None if date.is_empty else date
+
+
+def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None:
+    text = source.keep(value.text, f"{where}.text") if value is not None else None
+    if value is None or text is None:
+        return None
+    amount = rules.amount_from_text(text)
+    currency = rules.currency_from_text(text) or rules.currency_code(value.currency)
+    if amount is None or currency is None:
+        source.notes.append(f"{where}: {text!r} gives no amount and currency; dropped")
+        return None
+    return Money(amount=amount, currency=currency, text=text)
+
+
+def _count(count: int | None, evidence: str, where: str, notes: list[str]) -> int | None:
+    """A count is a number the evidence gives; else 1 for one document, null for several."""
+    if count == 1 or (count is not None and rules.number_in(count, evidence)):
+        return count
+    several = rules.plural_documents(evidence)
+    if count is None and several:
+        return None
+    notes.append(f"{where}.count: {count} is not a number the sentence gives")
+    return None if several else 1
+
+
+def assemble(
+    agreements: AgreementsAnswer,
+    people: PeopleAnswer | None,
+    text: str,
+    extra: Collection[str] = (),
+    asked: Collection[str] = (),
+    signs_for: SignsForAnswer | None = None,
+) -> tuple[ArticleRecord, list[str]]:
+    """The record the steps' answers make under the spec's rules (and the optional `extra`
+    rules a version names), and notes on each value the rules changed or dropped. An answer
+    whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it; a party
+    that is a person (`people_as_parties`) becomes the organization `signs_for` names."""
+    notes: list[str] = []
+    source = _Source(text, notes, extra)
+    own = published_on_from_text(text)
+    # an agreement is a document: it is reported by a sentence that names one
+    candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
+    records: list[Agreement] = []
+    instead = _organizations(signs_for, people, source)
+    for i, answer in enumerate(agreements.agreements):
+        where = f"agreements[{i}]"
+        parties = [
+            p
+            for j, raw in enumerate(answer.parties)
+            if (p := _party(_signed_for(raw, instead), f"{where}.parties[{j}]", source))
+        ]
+        if not parties:
+            notes.append(f"{where}: no parties; dropped")
+            continue
+        if answer.evidence in asked and _repeats(answer, agreements.agreements[:i], asked):
+            notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
+            continue
+        title = source.keep(answer.title, f"{where}.title")
+        names = [p.name for p in parties] + [p.short_name for p in parties if p.short_name]
+        evidence = (
+            answer.evidence
+            if answer.evidence in asked
+            else rules.best_sentence([*names, title or "", answer.evidence], candidates)
+        )
+        if evidence is None:
+            notes.append(f"{where}: the article names no signed document; dropped")
+            continue
+        kind = rules.kind_from_title(title) or rules.kind_from_title(evidence) or answer.kind
+        count = answer.count if answer.count is None or answer.count >= 1 else None
+        if "counts_from_text" in extra:
+            count = _count(count, evidence, where, notes)
+        signed_on = _date(answer.signed_on, text, own, f"{where}.signed_on", notes)
+        stated = date_in_sentence(evidence, own) if "dates_from_evidence" in extra else None
+        if stated is not None and stated != signed_on:
+            notes.append(f"{where}.signed_on: the date the evidence sentence gives")
+            signed_on = stated
+        status = answer.status
+        if "status_from_text" in extra and (said := rules.status_in_sentence(evidence)):
+            if said != status:
+                notes.append(f"{where}.status: the evidence sentence says {said}")
+            status = Status(said)
+        base: dict[str, Any] = {
+            "title": title,
+            "kind": kind,
+            "status": status,
+            "count": count,
+            "signed_on": signed_on,
+            "place": source.keep(answer.place, f"{where}.place"),
+            "areas": source.keep_all(answer.areas, f"{where}.areas"),
+            "establishes": source.keep_all(answer.establishes, f"{where}.establishes"),
+            "value": _money(answer.value, f"{where}.value", source),
+            "duration": source.keep(answer.duration, f"{where}.duration"),
+            "evidence": evidence,
+        }
+        several = rules.plural_documents(evidence) or (
+            "several_documents" in extra and rules.several_documents(evidence)
+        )
+        if len(parties) >= 3 and several:
+            notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
+            records += [
+                Agreement(**{**base, "count": 1, "parties": [parties[0], other]})
+                for other in parties[1:]
+            ]
+        else:
+            records.append(Agreement(**base, parties=parties))
+    if people is not None:
+        records = _seat(records, people, source, extra, text)
+    return ArticleRecord(published_on=own, agreements=records), notes
+
+
+def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None) -> list[str]:
+    """The parties of the answer that are people: a name the people step gives with a title
+    (the minister who signed, written as the party), not an organization's name."""
+    named = {p.name for p in people.people if p.title} if people is not None else set()
+    found = [
+        party.name
+        for answer in agreements.agreements
+        for party in answer.parties
+        if party.name in named and not rules.looks_like_an_organization(party.name)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _organizations(
+    answer: SignsForAnswer | None, people: PeopleAnswer | None, source: _Source
+) -> dict[str, str]:
+    """For each person written as a party, the name of the party the `signs_for` step gives
+    instead (an organization or country in the article, not the person again)."""
+    if answer is None or people is None:
+        return {}
+    titled = {p.name for p in people.people if p.title}
+    instead: dict[str, str] = {}
+    for k, item in enumerate(answer.signs_for):
+        where = f"signs_for[{k}]"
+        name = source.keep(item.organization, f"{where}.organization")
+        if item.person not in titled or name is None:
+            continue
+        if rules.same_organization(name, item.person):
+            source.notes.append(f"{where}: {name!r} is the person again; not used")
+            continue
+        source.notes.append(f"{where}: the party {item.person!r} is a person; {name!r} instead")
+        instead[item.person] = name
+    return instead
+
+
+def _signed_for(party: StepParty, instead: dict[str, str]) -> StepParty:
+    """The party as answered, or the organization a person written as the party signs for
+    (with the sector and country the model gave the party)."""
+    if party.name not in instead:
+        return party
+    return party.model_copy(update={"name": instead[party.name], "short_name": None})
+
+
+def _repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
+    """True when every party of a `sentences` step's answer is a party of one of step 1's
+    answers (the model wrote that agreement again for another sentence)."""
+    return any(
+        all(
+            any(rules.same_organization(p.name, q.name) for q in found.parties)
+            for p in answer.parties
+        )
+        for found in earlier
+        if found.evidence not in asked
+    )
+
+
+def _seat(
+    records: list[Agreement],
+    answer: PeopleAnswer,
+    source: _Source,
+    extra: Collection[str],
+    text: str,
+) -> list[Agreement]:
+    """Each person at the signing(s) goes to the agreements signed there: to those whose
+    parties include the person's organization when that is some but not all of them, else to
+    every agreement not mentioned as background (a forum's attendees attend each signing)."""
+    live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
+        range(len(records))
+    )
+    # split once for every person (roles_from_the_text reads the sentences naming each)
+    said = rules.separate_sentences(text) if "roles_from_the_text" in extra else None
+    seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
+    for k, person in enumerate(answer.people):
+        where = f"people[{k}]"
+        name = source.keep(person.name, f"{where}.name")
+        if name is None:
+            continue
+        if "people_are_persons" in extra and (
+            rules.looks_like_an_organization(name)
+            or any(rules.same_organization(name, p.name) for r in records for p in r.parties)
+        ):
+            source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
+            continue
+        role = person.role
+        found = rules.role_in_text(name, said) if said is not None else None
+        if found == "signatory" and role is not Role.signatory:
+            source.notes.append(f"{where}.role: the text says {name} signed: signatory")
+            role = Role.signatory
+        elif found is not None and found != "signatory" and role is Role.signatory:
+            source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
+            role = Role(found)
+        elif found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
+            source.notes.append(f"{where}.role: the text says {name} witnessed it: witness")
+            role = Role.witness
+        title = source.keep(person.title, f"{where}.title")
+        organization = source.keep(person.organization, f"{where}.organization")
+        own = [
+            i
+            for i in live
+            if any(
+                rules.same_organization(organization, n)
+                for p in records[i].parties
+                for n in (p.name, p.short_name)
+            )
+        ]
+        for i in own if own and len(own) < len(live) else live:
+            seats[i].append(Person(name=name, title=title, organization=organization, role=role))
+    return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]

@@ -1,0 +1,244 @@
+"""The steps after the first. `sentences` (v9): step 1 asked again for each sentence that
+reports several documents and that none of step 1's agreements came from; its answers keep that
+sentence as their evidence, and one that repeats an agreement of step 1 is dropped; with it, the
+rules `several_documents` and `status_from_text`. `signs_for` (v10): a party that is a person
+(named with a title by the people step) becomes the organization the model says they sign for.
+(The replies are scripted to drive the code; every answer the eval scores comes from a recorded
+cassette.)"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from agreement_llm import extract_with_details
+from agreement_llm.assembly import assemble
+from agreement_llm.config import OutputStyle
+from agreement_llm.models import Status
+from agreement_llm.prompts import PromptManifest, load_prompt
+from agreement_llm.recipes import unreported
+from agreement_llm.rules import several_documents, status_in_sentence
+from agreement_llm.steps import AgreementsAnswer
+from tests.fakes import Script
+from tests.test_recipes import AGREEMENTS, FAST, _endpoint, _party, _reply
+
+ARTICLE = """TITLE: Harbour City signs with Alpha
+
+Updated: 2031-05-09 10:12 Harbour City and Alpha Shipping Group signed a strategic \
+cooperation agreement on Thursday in Seaport.
+Previously, Harbour City has signed cooperation agreements with three companies including \
+Beta Port Company, Gamma Logistics and Delta Rail.
+Mayor Lin Tao and Wu Bo, chairman of Alpha Shipping Group, signed the agreement.
+"""
+LISTED = ARTICLE.splitlines()[3]
+
+
+def _answer(*names: str, evidence: str = "x", status: str = "signed") -> dict[str, Any]:
+    item = copy.deepcopy(AGREEMENTS["agreements"][0])
+    item.update(
+        evidence=evidence,
+        title=None,
+        status=status,
+        parties=[_party(n) for n in names],
+        value=None,
+        areas=[],
+    )
+    return {"agreements": [item]}
+
+
+FIRST = _answer("Harbour City", "Alpha Shipping Group", evidence="Harbour City and Alpha ...")
+LIST = _answer("Harbour City", "Beta Port Company", "Gamma Logistics", "Delta Rail")
+PEOPLE: dict[str, Any] = {"people": []}
+
+
+@pytest.mark.parametrize("style", list(OutputStyle))
+def test_each_server_kind_gets_a_request_per_unreported_sentence(style: OutputStyle) -> None:
+    script = Script(
+        _reply(style, "AgreementsAnswer", FIRST),
+        _reply(style, "AgreementsAnswer", LIST),
+        _reply(style, "PeopleAnswer", PEOPLE),
+    )
+    result = extract_with_details(
+        ARTICLE, prompt="v9", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "sentences", "people"]
+    cue = next(s.cue for s in load_prompt("v9").manifest.steps if s.name == "sentences")
+    asked = script.requests[1]["messages"][-1]["content"]
+    assert cue.replace("{sentence}", LISTED) in asked  # after the article
+    assert "Gamma Logistics and Delta Rail" in script.requests[0]["messages"][-1]["content"]
+    # one record per partner of the list sentence, each with that sentence as its evidence
+    assert [[p.name for p in a.parties] for a in result.record.agreements] == [
+        ["Harbour City", "Alpha Shipping Group"],
+        ["Harbour City", "Beta Port Company"],
+        ["Harbour City", "Gamma Logistics"],
+        ["Harbour City", "Delta Rail"],
+    ]
+    listed = result.record.agreements[1:]
+    assert {a.evidence for a in listed} == {LISTED}
+    # "Previously, ... has signed": background, whatever the model said
+    assert [a.status for a in result.record.agreements] == [Status.signed] + [Status.earlier] * 3
+
+
+def test_no_unreported_sentence_no_extra_request() -> None:
+    found = AgreementsAnswer.model_validate(
+        _answer("Harbour City", "Beta Port Company", evidence=LISTED)
+    )
+    assert unreported(ARTICLE, found) == []
+    assert unreported(ARTICLE, AgreementsAnswer.model_validate(FIRST)) == [LISTED]
+    style = OutputStyle.json_object_schema
+    script = Script(
+        _reply(
+            style, "AgreementsAnswer", {"agreements": [*FIRST["agreements"], *LIST["agreements"]]}
+        ),
+        _reply(style, "PeopleAnswer", PEOPLE),
+    )
+    result = extract_with_details(
+        ARTICLE, prompt="v9", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "people"]
+
+
+def test_an_answer_repeating_step_1s_agreement_is_dropped() -> None:
+    repeated = _answer("Harbour City", "Alpha Shipping Group", evidence=LISTED)
+    both = AgreementsAnswer.model_validate(
+        {"agreements": [*FIRST["agreements"], *repeated["agreements"]]}
+    )
+    record, notes = assemble(both, None, ARTICLE, (), asked=[LISTED])
+    assert len(record.agreements) == 1
+    assert any("the parties of an agreement step 1 found; dropped" in n for n in notes)
+    # without the step (nothing asked), the same answer is step 1's own and is kept
+    assert len(assemble(both, None, ARTICLE)[0].agreements) == 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "several"),
+    [
+        ("X signed agreements with A, B and C.", True),
+        ("Previously, X has signed memorandum of cooperation with 8 provinces including A.", True),
+        ("X signed a memorandum with several companies.", True),
+        ("X, Y and Z signed a tripartite agreement.", False),
+        ("X signed a joint memorandum with 3 partners.", False),
+        ("X signed an agreement with Y.", False),
+    ],
+)
+def test_several_documents(sentence: str, several: bool) -> None:
+    assert several_documents(sentence) is several
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("Previously, the ministry has signed memoranda with 8 provinces.", "earlier"),
+        ("To date, departments have signed agreements with seven cities.", "earlier"),
+        ("The two had signed a framework agreement in 2015.", "earlier"),
+        ("The city will sign a contract with the company next month.", "planned"),
+        ("The memorandum is to be signed in May.", "planned"),
+        ("The committee voted in favour of pursuing a memorandum of understanding.", "planned"),
+        ("Yang and Sun signed a draft agreement of cooperation.", None),
+        ("The agreement will promote trade between the two sides.", None),
+        ("X and Y signed a strategic cooperation agreement on Thursday.", None),
+    ],
+)
+def test_the_status_a_sentence_states(sentence: str, status: str | None) -> None:
+    assert status_in_sentence(sentence) == status
+
+
+def test_a_sentences_cue_names_the_sentence() -> None:
+    steps = [
+        {"name": "agreements", "cue": "a", "max_tokens": 99},
+        {"name": "sentences", "cue": "again", "max_tokens": 99},
+    ]
+    with pytest.raises(ValueError, match="names the \\{sentence\\}"):
+        PromptManifest.model_validate(
+            {
+                "id": "v99",
+                "date": "2026-12-07",
+                "description": "x",
+                "recipe": "stepwise",
+                "steps": steps,
+            }
+        )
+
+
+MINISTERS = """TITLE: Two ministries sign an MoU
+
+Updated: 2031-05-09 10:12 Commerce Minister Wang Wen and Trade Minister Gan Kim signed the \
+Memorandum of Understanding on E-commerce Cooperation between the Ministry of Commerce of \
+Harbourland and the Ministry of Trade of Islandia.
+"""
+AS_PEOPLE = _answer("Wang Wen", "Gan Kim", evidence="Wang Wen and Gan Kim signed")
+SIGNERS: dict[str, Any] = {
+    "people": [
+        {
+            "name": "Wang Wen",
+            "title": "Commerce Minister",
+            "organization": None,
+            "role": "signatory",
+        },
+        {"name": "Gan Kim", "title": "Trade Minister", "organization": None, "role": "signatory"},
+    ]
+}
+SIGN_FOR: dict[str, Any] = {
+    "signs_for": [
+        {"person": "Wang Wen", "organization": "Ministry of Commerce of Harbourland"},
+        {"person": "Gan Kim", "organization": "Gan Kim"},  # the person again: not used
+    ]
+}
+
+
+@pytest.mark.parametrize("style", list(OutputStyle))
+def test_a_person_written_as_a_party_becomes_the_organization_they_sign_for(
+    style: OutputStyle,
+) -> None:
+    script = Script(
+        _reply(style, "AgreementsAnswer", AS_PEOPLE),
+        _reply(style, "PeopleAnswer", SIGNERS),
+        _reply(style, "SignsForAnswer", SIGN_FOR),
+    )
+    result = extract_with_details(
+        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "people", "signs_for"]
+    assert "(not their title): Wang Wen; Gan Kim" in script.requests[2]["messages"][-1]["content"]
+    [agreement] = result.record.agreements
+    assert [p.name for p in agreement.parties] == ["Ministry of Commerce of Harbourland", "Gan Kim"]
+    assert agreement.parties[0].sector.value == "national_government"  # from the name
+    # the minister is no longer a party's name: kept as the person who signed
+    assert [p.name for p in agreement.people] == ["Wang Wen"]
+    assert any("'Gan Kim' is the person again" in n for n in result.notes)
+
+
+def test_no_person_written_as_a_party_no_signs_for_request() -> None:
+    style = OutputStyle.json_object_schema
+    organizations = _answer("Ministry of Commerce of Harbourland", "Ministry of Trade of Islandia")
+    script = Script(
+        _reply(style, "AgreementsAnswer", organizations), _reply(style, "PeopleAnswer", SIGNERS)
+    )
+    result = extract_with_details(
+        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    assert [a.step for a in result.attempts] == ["agreements", "people"]
+    assert len(result.record.agreements[0].parties) == 2
+
+
+def test_signs_for_follows_the_people_and_names_them() -> None:
+    base = {"id": "v99", "date": "2026-12-07", "description": "x", "recipe": "stepwise"}
+    first = {"name": "agreements", "cue": "a", "max_tokens": 99}
+    people = {"name": "people", "cue": "p", "max_tokens": 99}
+    with pytest.raises(ValueError, match="names the \\{people\\}"):
+        PromptManifest.model_validate(
+            {**base, "steps": [first, people, {"name": "signs_for", "cue": "s", "max_tokens": 99}]}
+        )
+    with pytest.raises(ValueError, match="follows the step 'people'"):
+        PromptManifest.model_validate(
+            {
+                **base,
+                "steps": [
+                    first,
+                    {"name": "signs_for", "cue": "{people}", "max_tokens": 99},
+                    people,
+                ],
+            }
+        )

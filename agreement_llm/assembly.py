@@ -29,6 +29,7 @@ from agreement_llm.models import (
     Role,
     Status,
 )
+from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import (
     AgreementsAnswer,
     PeopleAnswer,
@@ -95,7 +96,7 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
     if party.country and country is None:
         source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
     short = source.keep(party.short_name, f"{where}.short_name")
-    sector = rules.sector_from_name(name, party.sector) if source.sectors else party.sector
+    sector = sector_from_name(name, party.sector) if source.sectors else party.sector
     if sector is not party.sector:
         source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
     return Party(name=name, short_name=short, sector=sector, country=country)
@@ -216,6 +217,8 @@ def assemble(
         several = rules.plural_documents(evidence) or (
             "several_documents" in extra and rules.several_documents(evidence)
         )
+        if "partners_from_lists" in extra and several:
+            parties = _listed_partners(parties, evidence, source, f"{where}.parties")
         if len(parties) >= 3 and several:
             notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
             records += [
@@ -227,6 +230,40 @@ def assemble(
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
+
+
+def _listed_partners(
+    parties: list[Party], evidence: str, source: _Source, where: str
+) -> list[Party]:
+    """For a sentence of several documents that lists their partners ("signed agreements with
+    cities such as A, B and C"): the party that signed with them, then one party per listed
+    name (the answer's own party where it is that name). Else the parties as answered."""
+    listed = rules.partners_listed(evidence)
+    words = set(rules.fold(evidence).split())
+    signers = [
+        p
+        for p in parties
+        if not any(rules.same_organization(p.name, name) for name in listed)
+        and any(len(w) > 3 and w in words for w in rules.fold(p.name).split())
+    ]
+    if not listed or not signers:
+        return parties
+    signer = signers[0]
+    others = [p for p in parties if p is not signer]
+    template = others[0] if others else signer
+    partners = [
+        next((p for p in others if rules.same_organization(p.name, name)), None)
+        or Party(
+            name=name,
+            sector=sector_from_name(name, template.sector) if source.sectors else template.sector,
+            country=template.country,
+        )
+        for name in listed
+    ]
+    if partners == others:
+        return parties
+    source.notes.append(f"{where}: the {len(listed)} partners the sentence lists")
+    return [signer, *partners]
 
 
 def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None) -> list[str]:

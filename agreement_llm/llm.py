@@ -95,11 +95,9 @@ def total_usage(attempts: list[Attempt]) -> Usage:
 
 
 class ExtractionError(AgreementLLMError):
-    """An extraction gave up: retries ran out, or the server refused the request.
-
-    Carries what happened: `kind`, the `attempts` made (each with its raw output, usage and
-    latency), the last raw output, and the total token usage.
-    """
+    """An extraction gave up: retries ran out, or the server refused the request. It carries
+    `kind`, the `attempts` made (each with its raw output, usage and latency), the last raw
+    output and the total token usage."""
 
     def __init__(
         self, message: str, *, kind: str, attempts: list[Attempt], fatal: str | None = None
@@ -109,12 +107,9 @@ class ExtractionError(AgreementLLMError):
         self.attempts = attempts
         self.fatal = fatal  # why every other request would fail too (a refused key, say)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with its attempts (the eval's worker processes send it back)."""
-        made = functools.partial(
-            type(self), kind=self.kind, attempts=self.attempts, fatal=self.fatal
-        )
-        return (made, (str(self),))
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with its attempts (eval's workers)
+        made = functools.partial(type(self), kind=self.kind, attempts=self.attempts)
+        return (functools.partial(made, fatal=self.fatal), (str(self),))
 
     @property
     def last_raw(self) -> str | None:

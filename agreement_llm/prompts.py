@@ -91,6 +91,7 @@ class PromptManifest(BaseModel):
             "names_as_written",
             "several_documents",
             "status_from_text",
+            "partners_from_lists",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

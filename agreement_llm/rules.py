@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from agreement_llm.models import AgreementKind, Sector, is_country_code, is_currency_code
+from agreement_llm.models import AgreementKind, is_country_code, is_currency_code
 
 __all__ = [
     "amount_from_text",
@@ -20,9 +20,11 @@ __all__ = [
     "country_code",
     "currency_code",
     "currency_from_text",
+    "fold",
     "kind_from_title",
     "looks_like_an_organization",
     "names_a_document",
+    "partners_listed",
     "plural_documents",
     "role_in_text",
     "same_organization",
@@ -140,7 +142,8 @@ def kind_from_title(title: str | None) -> AgreementKind | None:
     return next(kind for rx, kind in _KIND_WORDS if kind in kinds)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """The text lowercased, punctuation as spaces, spaces collapsed (for comparing names)."""
     text = unicodedata.normalize("NFKC", text).lower()
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
@@ -162,10 +165,10 @@ _SIGNING = re.compile(
 
 def best_sentence(names: Sequence[str], candidates: Sequence[str]) -> str | None:
     """The sentence that names most of `names` and speaks of signing (ties: the first)."""
-    keys = [_fold(n) for n in names if n and _fold(n)]
+    keys = [fold(n) for n in names if n and fold(n)]
     best: tuple[float, str] | None = None
     for sentence in candidates:
-        folded = f" {_fold(sentence)} "
+        folded = f" {fold(sentence)} "
         score = sum(1.0 for k in keys if f" {k} " in folded)
         score += 1.5 if _SIGNING.search(sentence.lower()) else 0.0
         if best is None or score > best[0]:
@@ -213,6 +216,48 @@ def several_documents(sentence: str) -> bool:
     )
 
 
+_LIST_AFTER_WITH = re.compile(
+    r"\bwith\b(?:[^,;:]*?\b(?:such as|including|namely|like)\b)?\s+(?P<items>[^;:]+)"
+)
+_NAME_WORDS = {"of", "and", "for", "the", "&", "de", "on", "in"}  # small words inside a name
+
+
+def _name_at_start(item: str) -> str | None:
+    """The capitalised name an item of a list opens with ("Chengde in 2010": "Chengde")."""
+    words = item.removeprefix("the ").split()
+    kept: list[str] = []
+    for word in words:
+        if not word[:1].isupper() and not word[:1].isdigit() and word.lower() not in _NAME_WORDS:
+            break
+        if word[:1].isupper() and kept and kept[-1].lower() in ("in", "on"):
+            kept.pop()  # "Chengde in Hebei": "in" ends the name
+            break
+        kept.append(word)
+    while kept and kept[-1].lower() in _NAME_WORDS:
+        kept.pop()
+    return " ".join(kept) if kept and kept[0][:1].isupper() else None
+
+
+def partners_listed(sentence: str) -> list[str]:
+    """The partners a sentence of several documents lists after "with" ("signed agreements
+    with cities such as A, B, C and D": A, B, C, D), in its own words: two or more names, each
+    opening an item of the list; [] when the sentence lists none."""
+    for match in _LIST_AFTER_WITH.finditer(sentence.rstrip(".")):
+        parts = [p.strip() for p in match["items"].split(",")]
+        *head, last = parts
+        items = [*head, *[p.strip() for p in last.split(" and ", 1)]] if last else head
+        items = [i.removeprefix("and ").strip() for i in items]
+        names: list[str] = []
+        for item in items:
+            name = _name_at_start(item)
+            if name is None:
+                break
+            names.append(name)
+        if len(names) >= 2:
+            return names
+    return []
+
+
 _EARLIER = re.compile(
     r"^(?:previously|earlier|to date|so far|in the past|prior to this|before this)\b"
     r"|\bhad (?:already )?(?:signed|inked)\b"
@@ -241,7 +286,7 @@ def same_organization(a: str | None, b: str | None) -> bool:
     """True when two names are the same organization's as written (one contains the other)."""
     if not a or not b:
         return False
-    fa, fb = f" {_fold(a)} ", f" {_fold(b)} "
+    fa, fb = f" {fold(a)} ", f" {fold(b)} "
     return fa.strip() != "" and fb.strip() != "" and (fa in fb or fb in fa)
 
 
@@ -254,7 +299,7 @@ _ORGANIZATION_WORDS = re.compile(
 
 def looks_like_an_organization(name: str) -> bool:
     """True when a "person's" name is an organization's (it has an organization's word)."""
-    return bool(_ORGANIZATION_WORDS.search(_fold(name)))
+    return bool(_ORGANIZATION_WORDS.search(fold(name)))
 
 
 _SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")
@@ -271,8 +316,8 @@ def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
     """What the sentences (`separate_sentences`) naming this person say of their part:
     "signatory" when one says they signed, "witness" when one says they witnessed it,
     "attendee" otherwise; None when no sentence names them."""
-    folded = _fold(name)
-    mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {_fold(s)} "]
+    folded = fold(name)
+    mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {fold(s)} "]
     if not mine:
         return None
     if any(_SIGNED.search(s) for s in mine):
@@ -286,63 +331,6 @@ def whole_word_in(value: str, text: str) -> bool:
     """True when `value` occurs in `text` as a whole word (case aside): a short value such as
     "CA" is not found inside another word."""
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-_PROVINCES = (
-    "anhui|beijing|chongqing|fujian|gansu|guangdong|guangxi|guizhou|hainan|hebei|heilongjiang"
-    "|henan|hubei|hunan|inner mongolia|jiangsu|jiangxi|jilin|liaoning|ningxia|qinghai|shaanxi"
-    "|shandong|shanghai|shanxi|sichuan|tianjin|tibet|xinjiang|yunnan|zhejiang"
-)
-_STATE_OWNED = re.compile(r"\bstate owned\b")
-_LOCAL_GOVERNMENT = re.compile(
-    r"\b(?:provinces?|provincial|municipal|municipality|city|cities|county|district"
-    r"|prefecture|autonomous region|new area|management committee|town|township)\b"
-    rf"|^(?:{_PROVINCES})(?: province)?$"
-)
-# the sectors whose words may share a name: the first of them in the name wins
-_FIRST_WORD_WINS: tuple[tuple[Sector, re.Pattern[str]], ...] = (
-    (
-        Sector.international_organization,
-        re.compile(
-            r"\b(?:united nations|undp|unesco|unicef|world bank|international organization)\b"
-        ),
-    ),
-    (Sector.research_institute, re.compile(r"\b(?:institutes?|academy|academies|think tank)\b")),
-    (Sector.university, re.compile(r"\b(?:university|universities|college)\b")),
-    (
-        Sector.national_government,
-        re.compile(
-            r"\b(?:ministry|ministries|state council"
-            r"|state \w+(?: \w+)? (?:agency|administration|commission|bureau))\b"
-        ),
-    ),
-)
-_COMPANY_WORDS = re.compile(
-    r"\b(?:co|ltd|limited|corp|corporation|company|companies|group|inc|holdings|llc|plc|cjsc"
-    r"|jsc|firms?|enterprises?|bank)\b"
-)
-
-
-def sector_from_name(name: str, said: Sector) -> Sector:
-    """The sector the words of an organization's name settle (spec: what a careful reader of
-    the name knows), else `said`. "State-owned" settles it; a company's name keeps `said` when
-    that is a company or state-owned enterprise, otherwise a "China ..." company is
-    state-owned; a local government's words outrank "national" and "state"; among the other
-    words, the first in the name wins ("Institute ... at Renmin University": an institute)."""
-    folded = _fold(name)
-    if _STATE_OWNED.search(folded):
-        return Sector.state_owned_enterprise
-    if _COMPANY_WORDS.search(folded):
-        if said in (Sector.company, Sector.state_owned_enterprise):
-            return said
-        chinese = folded.startswith(("china ", "chinese ", "sino"))
-        return Sector.state_owned_enterprise if chinese else Sector.company
-    if _LOCAL_GOVERNMENT.search(folded):
-        return Sector.local_government
-    found = [
-        (m.start(), i) for i, (_, rx) in enumerate(_FIRST_WORD_WINS) if (m := rx.search(folded))
-    ]
-    return _FIRST_WORD_WINS[min(found)[1]][0] if found else said
 
 
 _NUMBER_WORDS = [

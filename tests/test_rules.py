@@ -10,7 +10,8 @@ import pytest
 from agreement_llm.assembly import assemble
 from agreement_llm.dates import date_in_sentence
 from agreement_llm.models import PartialDate, Role, Sector
-from agreement_llm.rules import number_in, sector_from_name
+from agreement_llm.rules import number_in
+from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 from tests.test_recipes import AGREEMENTS, ARTICLE
 

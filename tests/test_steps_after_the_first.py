@@ -3,6 +3,7 @@ reports several documents and that none of step 1's agreements came from; its an
 sentence as their evidence, and one that repeats an agreement of step 1 is dropped; with it, the
 rules `several_documents` and `status_from_text`. `signs_for` (v10): a party that is a person
 (named with a title by the people step) becomes the organization the model says they sign for.
+`partners_from_lists` (v11): a list of partners the model summarised is read from the sentence.
 (The replies are scripted to drive the code; every answer the eval scores comes from a recorded
 cassette.)"""
 
@@ -19,7 +20,7 @@ from agreement_llm.config import OutputStyle
 from agreement_llm.models import Status
 from agreement_llm.prompts import PromptManifest, load_prompt
 from agreement_llm.recipes import unreported
-from agreement_llm.rules import several_documents, status_in_sentence
+from agreement_llm.rules import partners_listed, several_documents, status_in_sentence
 from agreement_llm.steps import AgreementsAnswer
 from tests.fakes import Script
 from tests.test_recipes import AGREEMENTS, FAST, _endpoint, _party, _reply
@@ -242,3 +243,56 @@ def test_signs_for_follows_the_people_and_names_them() -> None:
                 ],
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "listed"),
+    [
+        (
+            "To date, departments of Tsinghua have signed cooperation agreements with cities and "
+            "districts such as Qing Huangdao, Baoding, Handan and Chengde.",
+            ["Qing Huangdao", "Baoding", "Handan", "Chengde"],
+        ),
+        (
+            "The city also signed framework agreements with China Datang Corporation (CDT), "
+            "China Power Investment Corporation (CPI) and China National Chemical Corporation.",
+            [
+                "China Datang Corporation",
+                "China Power Investment Corporation",
+                "China National Chemical Corporation",
+            ],
+        ),
+        (
+            "Hubei signed agreements with Sinopec and China Mobile in Wuhan on Monday.",
+            ["Sinopec", "China Mobile"],
+        ),
+        ("They signed contracts with companies in fields such as energy, transport and IT.", []),
+        ("The ministry will sign agreements with provinces and regions.", []),
+        ("X signed an agreement with Y.", []),
+    ],
+)
+def test_the_partners_a_sentence_lists(sentence: str, listed: list[str]) -> None:
+    assert partners_listed(sentence) == listed
+
+
+def test_a_list_the_model_summarised_becomes_one_agreement_per_partner() -> None:
+    """partners_from_lists (v11): the answer names the list's region, not its members."""
+    summary = AgreementsAnswer.model_validate(
+        _answer("Harbour City", "three companies", evidence=LISTED, status="earlier")
+    )
+    ruled, notes = assemble(summary, None, ARTICLE, ["partners_from_lists"])
+    assert [[p.name for p in a.parties] for a in ruled.agreements] == [
+        ["Harbour City", "Beta Port Company"],
+        ["Harbour City", "Gamma Logistics"],
+        ["Harbour City", "Delta Rail"],
+    ]
+    assert {a.status for a in ruled.agreements} == {Status.earlier}
+    assert any("the 3 partners the sentence lists" in n for n in notes)
+    [plain] = assemble(summary, None, ARTICLE)[0].agreements  # the rule is named or not applied
+    assert [p.name for p in plain.parties] == ["Harbour City", "three companies"]
+    # the model's own list is kept as it wrote it (the rule has nothing to add)
+    listed = AgreementsAnswer.model_validate(LIST)
+    assert (
+        assemble(listed, None, ARTICLE, ["partners_from_lists"])[0]
+        == (assemble(listed, None, ARTICLE)[0])
+    )

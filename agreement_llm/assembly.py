@@ -221,6 +221,13 @@ def assemble(
             parties = _listed_partners(parties, evidence, source, f"{where}.parties")
         if len(parties) >= 3 and several:
             notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
+            if "areas_of_lists" in extra:  # a list gives partners; fields only where written
+                names = [*(p.name for p in parties), *(p.short_name or "" for p in parties)]
+                rest = rules.beside_the_partners(evidence, names)
+                kept = [a for a in base["areas"] if rules.whole_word_in(a, rest)]
+                if kept != base["areas"]:
+                    notes.append(f"{where}.areas: only those the list's sentence writes")
+                base["areas"] = kept
             records += [
                 Agreement(**{**base, "count": 1, "parties": [parties[0], other]})
                 for other in parties[1:]

@@ -92,6 +92,7 @@ class PromptManifest(BaseModel):
             "several_documents",
             "status_from_text",
             "partners_from_lists",
+            "areas_of_lists",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -16,6 +16,7 @@ from agreement_llm.models import AgreementKind, is_country_code, is_currency_cod
 
 __all__ = [
     "amount_from_text",
+    "beside_the_partners",
     "best_sentence",
     "country_code",
     "currency_code",
@@ -256,6 +257,18 @@ def partners_listed(sentence: str) -> list[str]:
         if len(names) >= 2:
             return names
     return []
+
+
+_LIST_PREAMBLE = re.compile(r"\bwith\b[^,;:]*?\b(?:such as|including|namely|like)\b")
+
+
+def beside_the_partners(sentence: str, names: Sequence[str]) -> str:
+    """The sentence without its parties' names and the words that introduce a list of partners
+    ("with cities and districts such as"): what it says besides who signed."""
+    rest = _LIST_PREAMBLE.sub(" ", sentence)
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
+    return rest
 
 
 _EARLIER = re.compile(

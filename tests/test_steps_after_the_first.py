@@ -296,3 +296,19 @@ def test_a_list_the_model_summarised_becomes_one_agreement_per_partner() -> None
         assemble(listed, None, ARTICLE, ["partners_from_lists"])[0]
         == (assemble(listed, None, ARTICLE)[0])
     )
+
+
+def test_records_made_from_a_list_keep_the_areas_its_sentence_writes() -> None:
+    """areas_of_lists (v12): a list gives partners, not each document's fields; the words that
+    introduce the list ("three companies") and the parties' names are not fields either."""
+    item = _answer("Harbour City", "Beta Port Company", "Gamma Logistics", "Delta Rail")
+    item["agreements"][0].update(evidence=LISTED, areas=["port logistics", "three companies"])
+    answer = AgreementsAnswer.model_validate(item)
+    text = ARTICLE.replace("signed cooperation", "signed port logistics cooperation")
+    listed = LISTED.replace("signed cooperation", "signed port logistics cooperation")
+    answer.agreements[0].evidence = listed
+    ruled, notes = assemble(answer, None, text, ["areas_of_lists"])
+    assert [a.areas for a in ruled.agreements] == [["port logistics"]] * 3
+    assert any("only those the list's sentence writes" in n for n in notes)
+    plain = assemble(answer, None, text)[0]
+    assert [a.areas for a in plain.agreements] == [["port logistics", "three companies"]] * 3

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from agreement_llm import extract_with_details
+from agreement_llm import Extraction, extract_with_details
 from agreement_llm.assembly import assemble
 from agreement_llm.config import OutputStyle
 from agreement_llm.models import Status
@@ -54,15 +54,26 @@ LIST = _answer("Harbour City", "Beta Port Company", "Gamma Logistics", "Delta Ra
 PEOPLE: dict[str, Any] = {"people": []}
 
 
+def _extract(
+    style: OutputStyle, text: str, prompt: str, *replies: tuple[str, dict[str, Any]]
+) -> tuple[Extraction, Script]:
+    """Extract `text` with `prompt`, the server answering `replies` (model name, body) in turn."""
+    script = Script(*(_reply(style, name, body) for name, body in replies))
+    result = extract_with_details(
+        text, prompt=prompt, endpoint=_endpoint(style), client=script.client(), retry=FAST
+    )
+    return result, script
+
+
 @pytest.mark.parametrize("style", list(OutputStyle))
 def test_each_server_kind_gets_a_request_per_unreported_sentence(style: OutputStyle) -> None:
-    script = Script(
-        _reply(style, "AgreementsAnswer", FIRST),
-        _reply(style, "AgreementsAnswer", LIST),
-        _reply(style, "PeopleAnswer", PEOPLE),
-    )
-    result = extract_with_details(
-        ARTICLE, prompt="v9", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    result, script = _extract(
+        style,
+        ARTICLE,
+        "v9",
+        ("AgreementsAnswer", FIRST),
+        ("AgreementsAnswer", LIST),
+        ("PeopleAnswer", PEOPLE),
     )
     assert [a.step for a in result.attempts] == ["agreements", "sentences", "people"]
     cue = next(s.cue for s in load_prompt("v9").manifest.steps if s.name == "sentences")
@@ -88,15 +99,13 @@ def test_no_unreported_sentence_no_extra_request() -> None:
     )
     assert unreported(ARTICLE, found) == []
     assert unreported(ARTICLE, AgreementsAnswer.model_validate(FIRST)) == [LISTED]
-    style = OutputStyle.json_object_schema
-    script = Script(
-        _reply(
-            style, "AgreementsAnswer", {"agreements": [*FIRST["agreements"], *LIST["agreements"]]}
-        ),
-        _reply(style, "PeopleAnswer", PEOPLE),
-    )
-    result = extract_with_details(
-        ARTICLE, prompt="v9", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    both = {"agreements": [*FIRST["agreements"], *LIST["agreements"]]}
+    result, _ = _extract(
+        OutputStyle.json_object_schema,
+        ARTICLE,
+        "v9",
+        ("AgreementsAnswer", both),
+        ("PeopleAnswer", PEOPLE),
     )
     assert [a.step for a in result.attempts] == ["agreements", "people"]
 
@@ -193,13 +202,13 @@ SIGN_FOR: dict[str, Any] = {
 def test_a_person_written_as_a_party_becomes_the_organization_they_sign_for(
     style: OutputStyle,
 ) -> None:
-    script = Script(
-        _reply(style, "AgreementsAnswer", AS_PEOPLE),
-        _reply(style, "PeopleAnswer", SIGNERS),
-        _reply(style, "SignsForAnswer", SIGN_FOR),
-    )
-    result = extract_with_details(
-        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    result, script = _extract(
+        style,
+        MINISTERS,
+        "v10",
+        ("AgreementsAnswer", AS_PEOPLE),
+        ("PeopleAnswer", SIGNERS),
+        ("SignsForAnswer", SIGN_FOR),
     )
     assert [a.step for a in result.attempts] == ["agreements", "people", "signs_for"]
     assert "(not their title): Wang Wen; Gan Kim" in script.requests[2]["messages"][-1]["content"]
@@ -212,13 +221,13 @@ def test_a_person_written_as_a_party_becomes_the_organization_they_sign_for(
 
 
 def test_no_person_written_as_a_party_no_signs_for_request() -> None:
-    style = OutputStyle.json_object_schema
     organizations = _answer("Ministry of Commerce of Harbourland", "Ministry of Trade of Islandia")
-    script = Script(
-        _reply(style, "AgreementsAnswer", organizations), _reply(style, "PeopleAnswer", SIGNERS)
-    )
-    result = extract_with_details(
-        MINISTERS, prompt="v10", endpoint=_endpoint(style), client=script.client(), retry=FAST
+    result, _ = _extract(
+        OutputStyle.json_object_schema,
+        MINISTERS,
+        "v10",
+        ("AgreementsAnswer", organizations),
+        ("PeopleAnswer", SIGNERS),
     )
     assert [a.step for a in result.attempts] == ["agreements", "people"]
     assert len(result.record.agreements[0].parties) == 2

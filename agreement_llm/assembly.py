@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from agreement_llm import rules
+from agreement_llm import persons, rules
 from agreement_llm.dates import (
     date_in_sentence,
     published_on_from_text,
@@ -281,7 +281,7 @@ def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None)
         party.name
         for answer in agreements.agreements
         for party in answer.parties
-        if party.name in named and not rules.looks_like_an_organization(party.name)
+        if party.name in named and not persons.looks_like_an_organization(party.name)
     ]
     return list(dict.fromkeys(found))
 
@@ -343,21 +343,26 @@ def _seat(
         range(len(records))
     )
     # split once for every person (roles_from_the_text reads the sentences naming each)
-    said = rules.separate_sentences(text) if "roles_from_the_text" in extra else None
+    said = persons.separate_sentences(text) if "roles_from_the_text" in extra else None
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     for k, person in enumerate(answer.people):
         where = f"people[{k}]"
         name = source.keep(person.name, f"{where}.name")
         if name is None:
             continue
+        split = persons.name_after_title(name) if "names_without_titles" in extra else None
+        written = None  # the title written before the name, when the model wrote both
+        if split is not None and rules.whole_word_in(split[1], text):
+            written, name = split
+            source.notes.append(f"{where}.name: {name!r} with its title {written!r} before it")
         if "people_are_persons" in extra and (
-            rules.looks_like_an_organization(name)
+            persons.looks_like_an_organization(name)
             or any(rules.same_organization(name, p.name) for r in records for p in r.parties)
         ):
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         role = person.role
-        found = rules.role_in_text(name, said) if said is not None else None
+        found = persons.role_in_text(name, said) if said is not None else None
         if found == "signatory" and role is not Role.signatory:
             source.notes.append(f"{where}.role: the text says {name} signed: signatory")
             role = Role.signatory
@@ -367,7 +372,9 @@ def _seat(
         elif found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
             source.notes.append(f"{where}.role: the text says {name} witnessed it: witness")
             role = Role.witness
-        title = source.keep(person.title, f"{where}.title")
+        title = source.keep(person.title, f"{where}.title") or (
+            source.keep(written, f"{where}.title") if written else None
+        )
         organization = source.keep(person.organization, f"{where}.organization")
         own = [
             i

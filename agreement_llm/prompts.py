@@ -93,6 +93,7 @@ class PromptManifest(BaseModel):
             "status_from_text",
             "partners_from_lists",
             "areas_of_lists",
+            "names_without_titles",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

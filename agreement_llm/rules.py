@@ -23,14 +23,11 @@ __all__ = [
     "currency_from_text",
     "fold",
     "kind_from_title",
-    "looks_like_an_organization",
     "names_a_document",
     "partners_listed",
     "plural_documents",
-    "role_in_text",
     "same_organization",
     "sentences",
-    "separate_sentences",
     "several_documents",
     "status_in_sentence",
     "whole_word_in",
@@ -301,43 +298,6 @@ def same_organization(a: str | None, b: str | None) -> bool:
         return False
     fa, fb = f" {fold(a)} ", f" {fold(b)} "
     return fa.strip() != "" and fb.strip() != "" and (fa in fb or fb in fa)
-
-
-_ORGANIZATION_WORDS = re.compile(
-    r"\b(?:corp|corporation|company|co|ltd|group|ministry|government|university|center|centre"
-    r"|institute|committee|bank|council|department|office|agency|administration|association"
-    r"|commission|bureau|province|city)\b"
-)
-
-
-def looks_like_an_organization(name: str) -> bool:
-    """True when a "person's" name is an organization's (it has an organization's word)."""
-    return bool(_ORGANIZATION_WORDS.search(fold(name)))
-
-
-_SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")
-_WITNESSED = re.compile(r"\bwitness")
-_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie attended"
-
-
-def separate_sentences(text: str) -> list[str]:
-    """The article's sentences, also where the text runs them together at a full stop."""
-    return sentences(_RUN_TOGETHER.sub(". ", text))
-
-
-def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
-    """What the sentences (`separate_sentences`) naming this person say of their part:
-    "signatory" when one says they signed, "witness" when one says they witnessed it,
-    "attendee" otherwise; None when no sentence names them."""
-    folded = fold(name)
-    mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {fold(s)} "]
-    if not mine:
-        return None
-    if any(_SIGNED.search(s) for s in mine):
-        return "signatory"
-    if any(_WITNESSED.search(s) for s in mine):
-        return "witness"
-    return "attendee"
 
 
 def whole_word_in(value: str, text: str) -> bool:

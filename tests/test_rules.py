@@ -10,6 +10,7 @@ import pytest
 from agreement_llm.assembly import assemble
 from agreement_llm.dates import date_in_sentence
 from agreement_llm.models import PartialDate, Role, Sector
+from agreement_llm.persons import name_after_title
 from agreement_llm.rules import number_in
 from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
@@ -182,3 +183,48 @@ def test_a_party_named_more_fully_than_the_article_writes_it() -> None:
     assert [p.name for p in plain.parties] == ["Alpha Shipping Group"]
     assert [p.name for p in ruled.agreements[0].parties] == ["Jilin", "Alpha Shipping Group"]
     assert any("is written 'Jilin'" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "split"),
+    [
+        ("Hebei Governor Niu Maosheng", ("Hebei Governor", "Niu Maosheng")),
+        ("Masdar CEO Mohamed Jameel Al Ramahi", ("Masdar CEO", "Mohamed Jameel Al Ramahi")),
+        ("Deputy Minister of Energy Samir Valiyev", ("Deputy Minister of Energy", "Samir Valiyev")),
+        ("Vice-Chancellor-Professor-Alex-Zelinsky", ("Vice Chancellor Professor", "Alex Zelinsky")),
+        ("Cheng Xiaobo", None),
+        ("Minister of Industry, Mines and Energy", None),  # a title alone
+        ("Li Ganjie, secretary of CPC Provincial Committee", None),  # the name came first
+        ("executive vice mayor", None),
+    ],
+)
+def test_a_name_written_with_its_title(name: str, split: tuple[str, str] | None) -> None:
+    assert name_after_title(name) == split
+
+
+def test_a_persons_title_written_before_the_name_is_not_the_name() -> None:
+    """names_without_titles (v13): the name as written, the words before it its title."""
+    text = (
+        "TITLE: T\n\nHarbour City and Alpha Shipping Group signed a framework agreement. "
+        "Harbour City Mayor Zhou Qi signed it.\n"
+    )
+    people = PeopleAnswer.model_validate(
+        {
+            "people": [
+                {
+                    "name": "Harbour City Mayor Zhou Qi",
+                    "title": None,
+                    "organization": None,
+                    "role": "attendee",
+                }
+            ]
+        }
+    )
+    extra = ["roles_from_the_text"]
+    [plain] = assemble(_one(title=None), people, text, extra)[0].agreements
+    ruled, notes = assemble(_one(title=None), people, text, [*extra, "names_without_titles"])
+    assert [(p.name, p.title) for p in plain.people] == [("Harbour City Mayor Zhou Qi", None)]
+    assert [(p.name, p.title, p.role) for p in ruled.agreements[0].people] == [
+        ("Zhou Qi", "Harbour City Mayor", Role.signatory)
+    ]
+    assert any("with its title 'Harbour City Mayor' before it" in n for n in notes)

@@ -1,0 +1,109 @@
+"""Rules about the people at a signing (spec 2, Person): who is a person and not an
+organization, what part the text says they played, and a name written with its title."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agreement_llm.rules import fold, sentences
+
+__all__ = ["looks_like_an_organization", "name_after_title", "role_in_text", "separate_sentences"]
+
+_ORGANIZATION_WORDS = re.compile(
+    r"\b(?:corp|corporation|company|co|ltd|group|ministry|government|university|center|centre"
+    r"|institute|committee|bank|council|department|office|agency|administration|association"
+    r"|commission|bureau|province|city)\b"
+)
+
+
+def looks_like_an_organization(name: str) -> bool:
+    """True when a "person's" name is an organization's (it has an organization's word)."""
+    return bool(_ORGANIZATION_WORDS.search(fold(name)))
+
+
+_SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")
+_WITNESSED = re.compile(r"\bwitness")
+_RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie attended"
+
+
+def separate_sentences(text: str) -> list[str]:
+    """The article's sentences, also where the text runs them together at a full stop."""
+    return sentences(_RUN_TOGETHER.sub(". ", text))
+
+
+def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
+    """What the sentences (`separate_sentences`) naming this person say of their part:
+    "signatory" when one says they signed, "witness" when one says they witnessed it,
+    "attendee" otherwise; None when no sentence names them."""
+    folded = fold(name)
+    mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {fold(s)} "]
+    if not mine:
+        return None
+    if any(_SIGNED.search(s) for s in mine):
+        return "signatory"
+    if any(_WITNESSED.search(s) for s in mine):
+        return "witness"
+    return "attendee"
+
+
+_TITLE_WORDS = frozenset(
+    [
+        "governor",
+        "president",
+        "mayor",
+        "ceo",
+        "cfo",
+        "coo",
+        "minister",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "director",
+        "secretary",
+        "professor",
+        "prof",
+        "dr",
+        "chancellor",
+        "manager",
+        "premier",
+        "ambassador",
+        "consul",
+        "dean",
+        "commissioner",
+        "deputy",
+        "vice",
+        "representative",
+        "officer",
+        "envoy",
+        "principal",
+        "emir",
+        "prince",
+        "sheikh",
+        "mr",
+        "mrs",
+        "ms",
+    ]
+)
+
+
+def name_after_title(name: str) -> tuple[str, str] | None:
+    """A person's name written with its title before it ("Hebei Governor Niu Maosheng",
+    "Masdar CEO Mohamed Jameel Al Ramahi", "Deputy Minister of Energy Samir Valiyev") split
+    into (title, name), the name as the capitalised words after the last title word (after
+    "of ...", its last two words); None when the name has no title word before a name."""
+    words = name.replace("-", " ").split() if " " not in name else name.split()
+    last = max(
+        (i for i, w in enumerate(words) if w.lower().strip(",.") in _TITLE_WORDS), default=-1
+    )
+    rest = words[last + 1 :]
+    if last < 0 or not rest:
+        return None
+    if rest[0] in ("of", "for"):
+        rest = rest[-2:]
+    if len(rest) < 2 or not all(w[:1].isupper() for w in rest) or "," in " ".join(words[:last]):
+        return None  # "Li Ganjie, secretary of ...": the name came first
+    if looks_like_an_organization(" ".join(rest)):
+        return None
+    title = " ".join(words[: len(words) - len(rest)])
+    return title, " ".join(rest)

@@ -355,6 +355,9 @@ def _seat(
         if split is not None and rules.whole_word_in(split[1], text):
             written, name = split
             source.notes.append(f"{where}.name: {name!r} with its title {written!r} before it")
+        if "persons_have_names" in extra and not persons.is_a_name(name):
+            source.notes.append(f"{where}.name: {name!r} is not a person's name; dropped")
+            continue
         if "people_are_persons" in extra and (
             persons.looks_like_an_organization(name)
             or any(rules.same_organization(name, p.name) for r in records for p in r.parties)

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 from agreement_llm.rules import fold, sentences
 
-__all__ = ["looks_like_an_organization", "name_after_title", "role_in_text", "separate_sentences"]
+__all__ = [
+    "is_a_name",
+    "looks_like_an_organization",
+    "name_after_title",
+    "role_in_text",
+    "separate_sentences",
+]
 
 _ORGANIZATION_WORDS = re.compile(
     r"\b(?:corp|corporation|company|co|ltd|group|ministry|government|university|center|centre"
@@ -20,6 +26,18 @@ _ORGANIZATION_WORDS = re.compile(
 def looks_like_an_organization(name: str) -> bool:
     """True when a "person's" name is an organization's (it has an organization's word)."""
     return bool(_ORGANIZATION_WORDS.search(fold(name)))
+
+
+_PLACE_WORDS = re.compile(
+    r"\b(?:resort|zone|park|port|area|district|county|region|school|hospital|museum|airport)\b"
+)
+
+
+def is_a_name(name: str) -> bool:
+    """True when a "person's" name can be a person's: it has a capitalised word ("executive vice
+    mayor" is a title) and no word of a place or institution ("... Tourism Resort")."""
+    has_capital = any(w[:1].isupper() for w in name.split())
+    return has_capital and not _PLACE_WORDS.search(fold(name))
 
 
 _SIGNED = re.compile(r"\b(?:signed|signs|inked|put (?:their|his|her) signatures?)\b")

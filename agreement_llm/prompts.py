@@ -94,6 +94,7 @@ class PromptManifest(BaseModel):
             "partners_from_lists",
             "areas_of_lists",
             "names_without_titles",
+            "persons_have_names",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -10,7 +10,7 @@ import pytest
 from agreement_llm.assembly import assemble
 from agreement_llm.dates import date_in_sentence
 from agreement_llm.models import PartialDate, Role, Sector
-from agreement_llm.persons import name_after_title
+from agreement_llm.persons import is_a_name, name_after_title
 from agreement_llm.rules import number_in
 from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
@@ -228,3 +228,37 @@ def test_a_persons_title_written_before_the_name_is_not_the_name() -> None:
         ("Zhou Qi", "Harbour City Mayor", Role.signatory)
     ]
     assert any("with its title 'Harbour City Mayor' before it" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "person"),
+    [
+        ("Zhou Qi", True),
+        ("Mohamed Jameel Al Ramahi", True),
+        ("executive vice mayor", False),  # a title
+        ("Jinshitan National Tourism Resort", False),  # a place
+    ],
+)
+def test_a_persons_name_is_a_name(name: str, person: bool) -> None:
+    assert is_a_name(name) is person
+
+
+def test_a_person_without_a_name_is_not_at_the_signing() -> None:
+    """persons_have_names (v14): a title or a place written as a person is dropped."""
+    text = (
+        "TITLE: T\n\nHarbour City and Alpha Shipping Group signed a framework agreement. "
+        "Zhou Qi, executive vice mayor, attended.\n"
+    )
+    people = PeopleAnswer.model_validate(
+        {
+            "people": [
+                {"name": n, "title": None, "organization": None, "role": "attendee"}
+                for n in ("Zhou Qi", "executive vice mayor")
+            ]
+        }
+    )
+    [plain] = assemble(_one(title=None), people, text)[0].agreements
+    ruled, notes = assemble(_one(title=None), people, text, ["persons_have_names"])
+    assert [p.name for p in plain.people] == ["Zhou Qi", "executive vice mayor"]
+    assert [p.name for p in ruled.agreements[0].people] == ["Zhou Qi"]
+    assert any("'executive vice mayor' is not a person's name" in n for n in notes)

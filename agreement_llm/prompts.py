@@ -168,8 +168,9 @@ def prompts_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "prompts"
 
 
-def _version_key(name: str) -> tuple[int, str]:
-    digits = "".join(c for c in name[1:] if c.isdigit())
+def version_key(name: str) -> tuple[int, str]:
+    """The sort key that puts prompt versions in numeric order (v2 before v10)."""
+    digits = "".join(c for c in name if c.isdigit())
     return (int(digits) if digits else 0, name)
 
 
@@ -212,7 +213,7 @@ def _load_all(root: Path) -> dict[str, Prompt]:
     if not root.is_dir():
         raise InputError(f"{root}: prompts folder not found")
     found = {p.name: _read(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
-    return dict(sorted(found.items(), key=lambda kv: _version_key(kv[0])))
+    return dict(sorted(found.items(), key=lambda kv: version_key(kv[0])))
 
 
 def list_prompts(root: Path | None = None) -> list[Prompt]:
@@ -342,7 +343,7 @@ def pin_versions(versions: list[str], root: Path | None = None) -> dict[str, str
                 f"now {digest[:12]}); restore it and make a new version instead"
             )
         pins[version] = digest
-    ordered = dict(sorted(pins.items(), key=lambda kv: _version_key(kv[0])))
+    ordered = dict(sorted(pins.items(), key=lambda kv: version_key(kv[0])))
     (folder / PINS_FILE).write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
     return ordered
 

@@ -250,6 +250,25 @@ def test_eval_scores_two_models_side_by_side_and_exports(tmp_path: Path) -> None
     assert float(cells[5]) > 500  # prompt tokens per article
 
 
+def test_eval_matrix_rows_are_in_version_order_whichever_model_comes_first(
+    tmp_path: Path,
+) -> None:
+    # the first model has only v4, the second v1 and v3: rows are v1, v3, v4 (not v4, v1, v3)
+    cassettes = tmp_path / "cassettes"
+    for model, version in [
+        ("qwen2.5-coder-0.5b-q4-k-m", "v4"),
+        ("qwen2.5-coder-1.5b-q4-k-m", "v1"),
+        ("qwen2.5-coder-1.5b-q4-k-m", "v3"),
+    ]:
+        for path in (ROOT / "cassettes" / model / version).glob("dev_01.*"):
+            (cassettes / model / version).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, cassettes / model / version / path.name)
+    code, out = _run("eval", "--articles", "dev_01", "--cassettes", str(cassettes))
+    assert code == 0, out
+    rows = [line.split()[1] for line in out.splitlines() if re.match(r"│ v\d+ ", line)]
+    assert rows[:3] == ["v1", "v3", "v4"]
+
+
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
     from tests.fakeserver import FakeServer, healthy
 

@@ -85,8 +85,7 @@ def _summary_markdown(run: EvalRun) -> list[str]:
 def _markdown(run: EvalRun, rows: list[dict[str, Any]]) -> str:
     models = run.models
     lines = ["| version | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
-    prompts = dict.fromkeys(v.prompt for v in run.versions)
-    for prompt in sorted(prompts, key=lambda n: (int("".join(filter(str.isdigit, n)) or 0), n)):
+    for prompt in run.prompts:
         cells = []
         for model in models:
             v = run.column(model, prompt)

@@ -38,7 +38,7 @@ def matrix_table(run: EvalRun) -> Table:
     table.add_column("version")
     for model in run.models:
         table.add_column(model, justify="right")
-    for prompt in dict.fromkeys(v.prompt for v in run.versions):
+    for prompt in run.prompts:
         cells = []
         for model in run.models:
             v = run.column(model, prompt)
@@ -228,7 +228,7 @@ def report_data(run: EvalRun, prices: dict[str, Price] | None = None) -> dict[st
         "columns": columns,
         "comparisons": [c.model_dump() for c in run.comparisons],
         "total_cost_usd": None if None in spent else sum(s or 0.0 for s in spent),
-        "prompts": {p: _prompt_data(p) for p in dict.fromkeys(v.prompt for v in run.versions)},
+        "prompts": {p: _prompt_data(p) for p in run.prompts},
         "unrecorded": [list(pair) for pair in run.unrecorded],
     }
 

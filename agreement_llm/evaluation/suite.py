@@ -35,7 +35,7 @@ from agreement_llm.evaluation.replay import (
 )
 from agreement_llm.evaluation.scoring import ArticleScore, score_article
 from agreement_llm.extract import run_sync
-from agreement_llm.prompts import list_prompts, load_prompt
+from agreement_llm.prompts import list_prompts, load_prompt, version_key
 
 if TYPE_CHECKING:
     import openai
@@ -112,6 +112,11 @@ class EvalRun:
         return list(dict.fromkeys(v.model for v in self.versions))
 
     @property
+    def prompts(self) -> list[str]:
+        """The prompt versions of the columns, in version order (v2 before v10)."""
+        return sorted({v.prompt for v in self.versions}, key=version_key)
+
+    @property
     def model(self) -> str:
         """The models, comma-separated (one name for a one-model run)."""
         return ", ".join(self.models)
@@ -121,16 +126,14 @@ class EvalRun:
         return next((v for v in self.versions if v.model == model and v.prompt == prompt), None)
 
 
-def _numbered(names: Iterable[str]) -> list[str]:
-    return sorted(names, key=lambda n: (int("".join(c for c in n if c.isdigit()) or 0), n))
-
-
 def recorded_prompts(cassettes: Path, model: str) -> list[str]:
     """The prompt versions that have cassettes for `model`, oldest first."""
     root = cassettes / model
     if not root.is_dir():
         return []
-    return _numbered(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    return sorted(
+        (p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml"))), key=version_key
+    )
 
 
 def recorded_models(cassettes: Path) -> list[str]:

@@ -102,11 +102,15 @@ _MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
-_MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# a month's name or its abbreviation, as a whole word (not "mar" in "market")
+_MONTH_WORD = (
+    r"\b(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DATES = (
     re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
-    re.compile(_MONTH + r"\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+" + _MONTH + r",?\s+(?P<y>\d{4})(?!\d)"),
+    re.compile(_MONTH_WORD + r"\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+" + _MONTH_WORD + r",?\s+(?P<y>\d{4})(?!\d)"),
 )
 _DATELINE_LABEL = re.compile(
     r"\b(?:updated|date|created on|published|posted|release time|time)\s*[:\uff1a]", re.I
@@ -192,10 +196,6 @@ def resolve_weekday(weekday: str, article_date: PartialDate | None) -> PartialDa
     return PartialDate(year=found.year, month=found.month, day=found.day)
 
 
-_MONTH_WORD = (
-    r"\b(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<y>(?:19|20)\d{2})(?!\d))?"
 _IN_SENTENCE = (

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.dates import date_in_sentence
+from agreement_llm.dates import date_in_sentence, published_on_from_text
 from agreement_llm.models import PartialDate, Role, Sector
 from agreement_llm.persons import is_a_name, name_after_title
 from agreement_llm.rules import number_in
@@ -80,6 +80,23 @@ def test_a_sector_the_name_settles(name: str, said: Sector, sector: Sector) -> N
 )
 def test_the_date_a_sentence_gives(sentence: str, date: tuple[int | None, int, int] | None) -> None:
     found = date_in_sentence(sentence, PartialDate(year=2031, month=5, day=9))
+    assert (None if found is None else (found.year, found.month, found.day)) == date
+
+
+@pytest.mark.parametrize(
+    ("dateline", "date"),
+    [
+        ("Updated: December 5, 2019 10:00", (2019, 12, 5)),
+        ("Updated: 12 Sept. 2019 10:20", (2019, 9, 12)),
+        ("Updated: Primark 3, 2019 10:20", None),  # "mar" inside a word is no month
+        ("By Maya 12, 2019 15:30", None),
+        ("Posted: 12 marketing 2019 10:20", None),
+    ],
+)
+def test_the_articles_own_date_names_a_whole_month(
+    dateline: str, date: tuple[int, int, int] | None
+) -> None:
+    found = published_on_from_text(f"TITLE: A memorandum\n{dateline}\nThe text.")
     assert (None if found is None else (found.year, found.month, found.day)) == date
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from agreement_llm import persons, rules
+from agreement_llm import documents, persons, rules
 from agreement_llm.dates import (
     date_in_sentence,
     published_on_from_text,
@@ -34,7 +34,6 @@ from agreement_llm.steps import (
     AgreementsAnswer,
     PeopleAnswer,
     SignsForAnswer,
-    StepAgreement,
     StepDate,
     StepMoney,
     StepParty,
@@ -163,6 +162,7 @@ def assemble(
     # an agreement is a document: it is reported by a sentence that names one
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
     records: list[Agreement] = []
+    told: list[Agreement] = []  # the documents an article of several tells one by one
     instead = _organizations(signs_for, people, source)
     for i, answer in enumerate(agreements.agreements):
         where = f"agreements[{i}]"
@@ -174,7 +174,15 @@ def assemble(
         if not parties:
             notes.append(f"{where}: no parties; dropped")
             continue
-        if answer.evidence in asked and _repeats(answer, agreements.agreements[:i], asked):
+        earlier = agreements.agreements[:i]
+        one_by_one = (
+            "documents_one_by_one" in extra
+            and answer.evidence in asked
+            and rules.one_document_signed(answer.evidence)
+        )
+        if one_by_one:  # one of several documents: a repeat only of an agreement of one
+            earlier = [a for a in earlier if (a.count or 1) == 1]
+        if answer.evidence in asked and documents.repeats(answer, earlier, asked):
             notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
             continue
         title = source.keep(answer.title, f"{where}.title")
@@ -218,7 +226,9 @@ def assemble(
             "several_documents" in extra and rules.several_documents(evidence)
         )
         if "partners_from_lists" in extra and several:
-            parties = _listed_partners(parties, evidence, source, f"{where}.parties")
+            parties = documents.listed_partners(
+                parties, evidence, f"{where}.parties", notes, source.sectors
+            )
         if len(parties) >= 3 and several:
             notes.append(f"{where}: several documents, one record per partner of {parties[0].name}")
             if "areas_of_lists" in extra:  # a list gives partners; fields only where written
@@ -234,43 +244,12 @@ def assemble(
             ]
         else:
             records.append(Agreement(**base, parties=parties))
+            if one_by_one:
+                told.append(records[-1])
+    records = documents.without_told_summaries(records, told, asked, notes)
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
-
-
-def _listed_partners(
-    parties: list[Party], evidence: str, source: _Source, where: str
-) -> list[Party]:
-    """For a sentence of several documents that lists their partners ("signed agreements with
-    cities such as A, B and C"): the party that signed with them, then one party per listed
-    name (the answer's own party where it is that name). Else the parties as answered."""
-    listed = rules.partners_listed(evidence)
-    words = set(rules.fold(evidence).split())
-    signers = [
-        p
-        for p in parties
-        if not any(rules.same_organization(p.name, name) for name in listed)
-        and any(len(w) > 3 and w in words for w in rules.fold(p.name).split())
-    ]
-    if not listed or not signers:
-        return parties
-    signer = signers[0]
-    others = [p for p in parties if p is not signer]
-    template = others[0] if others else signer
-    partners = [
-        next((p for p in others if rules.same_organization(p.name, name)), None)
-        or Party(
-            name=name,
-            sector=sector_from_name(name, template.sector) if source.sectors else template.sector,
-            country=template.country,
-        )
-        for name in listed
-    ]
-    if partners == others:
-        return parties
-    source.notes.append(f"{where}: the {len(listed)} partners the sentence lists")
-    return [signer, *partners]
 
 
 def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None) -> list[str]:
@@ -314,19 +293,6 @@ def _signed_for(party: StepParty, instead: dict[str, str]) -> StepParty:
     if party.name not in instead:
         return party
     return party.model_copy(update={"name": instead[party.name], "short_name": None})
-
-
-def _repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
-    """True when every party of a `sentences` step's answer is a party of one of step 1's
-    answers (the model wrote that agreement again for another sentence)."""
-    return any(
-        all(
-            any(rules.same_organization(p.name, q.name) for q in found.parties)
-            for p in answer.parties
-        )
-        for found in earlier
-        if found.evidence not in asked
-    )
 
 
 def _seat(

@@ -95,6 +95,7 @@ class PromptManifest(BaseModel):
             "areas_of_lists",
             "names_without_titles",
             "persons_have_names",
+            "documents_one_by_one",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -35,10 +35,11 @@ from agreement_llm.steps import (
 __all__ = ["run_stepwise", "unreported"]
 
 
-def unreported(text: str, answer: AgreementsAnswer) -> list[str]:
+def unreported(text: str, answer: AgreementsAnswer, one_by_one: bool = False) -> list[str]:
     """The article's sentences that report several documents (`rules.several_documents`) and
     that none of the answer's agreements came from: where a small model lists one agreement
-    of a forum's or a list's many."""
+    of a forum's or a list's many. With `one_by_one`, in an article that reports several
+    documents, also the sentences that tell one of them (`rules.one_document_signed`)."""
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
     reported = {
         rules.best_sentence(
@@ -52,7 +53,13 @@ def unreported(text: str, answer: AgreementsAnswer) -> list[str]:
         )
         for a in answer.agreements
     }
-    return [s for s in candidates if rules.several_documents(s) and s not in reported]
+    many = one_by_one and any(rules.several_documents(s) for s in candidates)
+    return [
+        s
+        for s in candidates
+        if s not in reported
+        and (rules.several_documents(s) or (many and rules.one_document_signed(s)))
+    ]
 
 
 async def run_stepwise(
@@ -93,7 +100,8 @@ async def run_stepwise(
         if step.name == "people" and not agreements.agreements:
             continue
         if step.name == "sentences":  # step 1 again for each sentence of several documents
-            for sentence in unreported(text, agreements):
+            one_by_one = "documents_one_by_one" in prompt.manifest.rules
+            for sentence in unreported(text, agreements, one_by_one):
                 cue = step.cue.replace("{sentence}", sentence)
                 more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
                 said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]

@@ -199,6 +199,22 @@ def plural_documents(sentence: str) -> bool:
     return bool(_PLURAL_DOCUMENTS.search(low)) and not _JOINT.search(low)
 
 
+_ONE_DOCUMENT = re.compile(
+    r"\b(?:a|an|another)\s+(?:[^\s.,;:]+\s+){0,8}?"
+    r"(?:agreement|memorandum|mou|moc|contract|letter of intent|protocol|accord|pact|treaty)\b"
+)
+_SIGNED = re.compile(r"\b(?:sign|signs|signed|signing|ink|inks|inked|entered into|concluded)\b")
+
+
+def one_document_signed(sentence: str) -> bool:
+    """True when a sentence tells of one document signed, introduced as another one ("A
+    memorandum on X was signed by ...", "B signed an agreement with C"), not several."""
+    low = sentence.lower()
+    return bool(
+        _ONE_DOCUMENT.search(low) and _SIGNED.search(low) and not several_documents(sentence)
+    )
+
+
 _PARTNER_COUNT = re.compile(
     r"\bwith (?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|various|many|multiple)"
     r" [a-z]"

@@ -20,7 +20,12 @@ from agreement_llm.config import OutputStyle
 from agreement_llm.models import Status
 from agreement_llm.prompts import PromptManifest, load_prompt
 from agreement_llm.recipes import unreported
-from agreement_llm.rules import partners_listed, several_documents, status_in_sentence
+from agreement_llm.rules import (
+    one_document_signed,
+    partners_listed,
+    several_documents,
+    status_in_sentence,
+)
 from agreement_llm.steps import AgreementsAnswer
 from tests.fakes import Script
 from tests.test_recipes import AGREEMENTS, FAST, _endpoint, _party, _reply
@@ -321,3 +326,76 @@ def test_records_made_from_a_list_keep_the_areas_its_sentence_writes() -> None:
     assert any("only those the list's sentence writes" in n for n in notes)
     plain = assemble(answer, None, text)[0]
     assert [a.areas for a in plain.agreements] == [["port logistics", "three companies"]] * 3
+
+
+FORUM = """TITLE: Northland and Masto sign four memorandums
+
+Northland and Masto Energy signed four memorandums of understanding on renewable energy.
+A memorandum of understanding on offshore wind was signed by Northland Energy Ministry and \
+Masto Energy.
+A memorandum of understanding on solar power was inked by Northland Railways and Masto Energy.
+Furthermore, Northland Investment Company and Masto Energy signed a memorandum on waste power.
+A memorandum of understanding on clean energy in the east was also signed.
+The memorandum on solar power was signed by two deputy ministers.
+"""
+TOLD = FORUM.splitlines()[3:7]
+SUMMARY = _answer("Northland", "Masto Energy", evidence=FORUM.splitlines()[2])
+SUMMARY["agreements"][0]["count"] = 4
+
+
+@pytest.mark.parametrize(
+    ("sentence", "one"),
+    [
+        (TOLD[0], True),
+        (TOLD[2], True),
+        (TOLD[3], True),
+        ("X signed an agreement with Y.", True),
+        ("Northland and Masto Energy signed four memorandums of understanding.", False),
+        ("The memorandum on solar power was signed by two deputy ministers.", False),
+        ("The council voted in favour of pursuing a memorandum of understanding.", False),
+    ],
+)
+def test_one_document_signed(sentence: str, one: bool) -> None:
+    assert one_document_signed(sentence) is one
+
+
+def test_documents_told_one_by_one_are_asked_in_an_article_of_several() -> None:
+    summary = AgreementsAnswer.model_validate(SUMMARY)
+    assert unreported(FORUM, summary) == []  # v9-v14: only sentences of several documents
+    assert unreported(FORUM, summary, one_by_one=True) == TOLD
+    # an article of one document: a retelling ("X signed an agreement with Y") is not asked
+    assert unreported(ARTICLE, AgreementsAnswer.model_validate(FIRST), one_by_one=True) == [LISTED]
+
+
+def _told(*parties: tuple[str, str]) -> AgreementsAnswer:
+    answers = [
+        _answer(a, b, evidence=sentence)["agreements"][0]
+        for (a, b), sentence in zip(parties, TOLD, strict=False)
+    ]
+    return AgreementsAnswer.model_validate({"agreements": [*SUMMARY["agreements"], *answers]})
+
+
+def test_a_record_of_several_documents_gives_way_to_the_documents_told_one_by_one() -> None:
+    four = _told(
+        ("Northland Energy Ministry", "Masto Energy"),
+        ("Northland Railways", "Masto Energy"),
+        ("Northland Investment Company", "Masto Energy"),
+        ("Northland", "Masto Energy"),  # the last sentence names no party: the summary's
+    )
+    rule = ["documents_one_by_one"]
+    record, notes = assemble(four, None, FORUM, rule, asked=TOLD)
+    assert [a.parties[0].name for a in record.agreements] == [
+        "Northland Energy Ministry",
+        "Northland Railways",
+        "Northland Investment Company",
+        "Northland",
+    ]
+    assert {a.evidence for a in record.agreements} == set(TOLD)
+    assert any("its 4 documents told one by one; dropped" in n for n in notes)
+    # without the rule, each answer names the summary's organizations and is dropped as a repeat
+    record, _ = assemble(four, None, FORUM, (), asked=TOLD)
+    assert [a.count for a in record.agreements] == [4]
+    # fewer told than counted: the summary stays beside them
+    two = _told(("Northland Energy Ministry", "Masto Energy"), ("Northland Railways", "Masto"))
+    record, _ = assemble(two, None, FORUM, rule, asked=TOLD[:2])
+    assert [a.count for a in record.agreements] == [4, 1, 1]

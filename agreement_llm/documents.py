@@ -1,0 +1,84 @@
+"""One record per document: a list of partners split into one record each, a document the
+model wrote again for another sentence dropped, and a record counting several documents
+dropped when the article tells them one by one (the spec's rule 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from agreement_llm import rules
+from agreement_llm.models import Agreement, Party
+from agreement_llm.sectors import sector_from_name
+from agreement_llm.steps import StepAgreement
+
+__all__ = ["listed_partners", "repeats", "without_told_summaries"]
+
+
+def listed_partners(
+    parties: list[Party], evidence: str, where: str, notes: list[str], sectors: bool
+) -> list[Party]:
+    """For a sentence of several documents that lists their partners ("signed agreements with
+    cities such as A, B and C"): the party that signed with them, then one party per listed
+    name (the answer's own party where it is that name). Else the parties as answered."""
+    listed = rules.partners_listed(evidence)
+    words = set(rules.fold(evidence).split())
+    signers = [
+        p
+        for p in parties
+        if not any(rules.same_organization(p.name, name) for name in listed)
+        and any(len(w) > 3 and w in words for w in rules.fold(p.name).split())
+    ]
+    if not listed or not signers:
+        return parties
+    signer = signers[0]
+    others = [p for p in parties if p is not signer]
+    template = others[0] if others else signer
+    partners = [
+        next((p for p in others if rules.same_organization(p.name, name)), None)
+        or Party(
+            name=name,
+            sector=sector_from_name(name, template.sector) if sectors else template.sector,
+            country=template.country,
+        )
+        for name in listed
+    ]
+    if partners == others:
+        return parties
+    notes.append(f"{where}: the {len(listed)} partners the sentence lists")
+    return [signer, *partners]
+
+
+def without_told_summaries(
+    records: list[Agreement], told: list[Agreement], asked: Collection[str], notes: list[str]
+) -> list[Agreement]:
+    """The records without those that count several documents ("signed four memorandums")
+    when the article tells at least that many of them one by one with a party in common: the
+    documents have their own records (one record per document)."""
+    kept = []
+    for i, record in enumerate(records):
+        mine = [
+            t
+            for t in told
+            if any(
+                rules.same_organization(p.name, q.name) for p in t.parties for q in record.parties
+            )
+        ]
+        count = record.count or 1
+        if record.evidence not in asked and count > 1 and len(mine) >= count:
+            notes.append(f"record {i}: its {count} documents told one by one; dropped")
+            continue
+        kept.append(record)
+    return kept
+
+
+def repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
+    """True when every party of a `sentences` step's answer is a party of one of step 1's
+    answers (the model wrote that agreement again for another sentence)."""
+    return any(
+        all(
+            any(rules.same_organization(p.name, q.name) for q in found.parties)
+            for p in answer.parties
+        )
+        for found in earlier
+        if found.evidence not in asked
+    )

@@ -180,8 +180,8 @@ def assemble(
             and answer.evidence in asked
             and rules.one_document_signed(answer.evidence)
         )
-        if one_by_one:  # one of several documents: a repeat only of an agreement of one
-            earlier = [a for a in earlier if (a.count or 1) == 1]
+        if one_by_one:  # one of several documents: not a repeat of a count of them
+            earlier = [a for a in earlier if (a.count or 1) == 1 or len(a.parties) >= 3]
         if answer.evidence in asked and documents.repeats(answer, earlier, asked):
             notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
             continue

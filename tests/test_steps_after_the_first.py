@@ -399,3 +399,15 @@ def test_a_record_of_several_documents_gives_way_to_the_documents_told_one_by_on
     two = _told(("Northland Energy Ministry", "Masto Energy"), ("Northland Railways", "Masto"))
     record, _ = assemble(two, None, FORUM, rule, asked=TOLD[:2])
     assert [a.count for a in record.agreements] == [4, 1, 1]
+
+
+def test_a_document_told_one_by_one_that_a_list_already_gave_is_a_repeat() -> None:
+    listed = _answer("Northland", "Masto Energy", "Alpha Grid", "Beta Solar", evidence="x")
+    listed["agreements"][0]["count"] = 3  # "signed agreements with A, B and C"
+    told = _answer("Northland", "Alpha Grid", evidence=TOLD[3])
+    both = AgreementsAnswer.model_validate(
+        {"agreements": [*listed["agreements"], *told["agreements"]]}
+    )
+    record, notes = assemble(both, None, FORUM, ["documents_one_by_one"], asked=TOLD)
+    assert any("the parties of an agreement step 1 found; dropped" in n for n in notes)
+    assert all(a.evidence != TOLD[3] for a in record.agreements)

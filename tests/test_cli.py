@@ -269,6 +269,26 @@ def test_eval_matrix_rows_are_in_version_order_whichever_model_comes_first(
     assert rows[:3] == ["v1", "v3", "v4"]
 
 
+def test_eval_tables_fit_the_terminal_whatever_the_number_of_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # five columns at 80 characters: the per-field and error tables are split, none cut short
+    monkeypatch.setenv("COLUMNS", "80")
+    model = "qwen2.5-coder-1.5b-q4-k-m"
+    for version in ("v1", "v2", "v3", "v4", "v5"):
+        for path in (ROOT / "cassettes" / model / version).glob("dev_01.*"):
+            (tmp_path / model / version).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, tmp_path / model / version / path.name)
+    code, out = _run("eval", "--articles", "dev_01", "--cassettes", str(tmp_path))
+    assert code == 0, out
+    fields = out[out.index("F1 per field") : out.index("version vs parent")]
+    assert "…" not in fields
+    assert fields.count("F1 per field") >= 2
+    errors = out[out.index("Errors by class") : out.index("Cost (tokens")]
+    assert "…" not in errors
+    assert all(len(line) <= 80 for line in (fields + errors).splitlines())
+
+
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:
     from tests.fakeserver import FakeServer, healthy
 

@@ -51,48 +51,52 @@ def matrix_table(run: EvalRun) -> Table:
     return table
 
 
-def fields_table(run: EvalRun) -> Table:
-    """Per-field F1 with its bootstrap interval, one column per (model, version)."""
+def fields_table(run: EvalRun, versions: list[VersionRun] | None = None) -> Table:
+    """Per-field F1 with its bootstrap interval, one column per (model, version) of `versions`
+    (default: all of the run's)."""
+    versions = run.versions if versions is None else versions
     table = Table(
         title="F1 per field",
         caption="F1 [95% bootstrap interval over articles]; n: gold slots of the field",
     )
     table.add_column("field")
     table.add_column("n", justify="right")
-    for v in run.versions:
-        table.add_column(v.label, justify="right")
-    first = run.versions[0].figures
+    for v in versions:
+        table.add_column(v.label, justify="right", overflow="fold")
+    first = versions[0].figures
     for name in FIELDS:
         gold_slots = first.fields[name].tp + first.fields[name].fn
-        if not any(v.figures.fields[name].slots for v in run.versions) and gold_slots == 0:
+        if not any(v.figures.fields[name].slots for v in versions) and gold_slots == 0:
             continue
         table.add_row(
-            name, str(gold_slots), *(_f1(v, v.figures.fields[name], name) for v in run.versions)
+            name, str(gold_slots), *(_f1(v, v.figures.fields[name], name) for v in versions)
         )
     table.add_section()
     table.add_row(
         "micro",
         str(first.micro.tp + first.micro.fn),
-        *(_f1(v, v.figures.micro, "micro") for v in run.versions),
+        *(_f1(v, v.figures.micro, "micro") for v in versions),
         style="bold",
     )
-    table.add_row("macro F1", "", *(f"{v.figures.macro_f1:.3f}" for v in run.versions))
+    table.add_row("macro F1", "", *(f"{v.figures.macro_f1:.3f}" for v in versions))
     table.add_row(
         "detection F1",
         str(first.detection.tp + first.detection.fn),
-        *(f"{v.figures.detection.f1:.2f}" for v in run.versions),
+        *(f"{v.figures.detection.f1:.2f}" for v in versions),
     )
-    table.add_row("failed extractions", "", *(str(len(v.failures)) for v in run.versions))
+    table.add_row("failed extractions", "", *(str(len(v.failures)) for v in versions))
     return table
 
 
-def errors_table(run: EvalRun) -> Table:
-    """Missed and false slots by class, one column per (model, version)."""
+def errors_table(run: EvalRun, versions: list[VersionRun] | None = None) -> Table:
+    """Missed and false slots by class, one column per (model, version) of `versions` (default:
+    all of the run's)."""
+    versions = run.versions if versions is None else versions
     table = Table(title="Errors by class (missed and false slots)")
     table.add_column("class")
-    summaries = [error_summary(v) for v in run.versions]
-    for v in run.versions:
-        table.add_column(v.label, justify="right")
+    summaries = [error_summary(v) for v in versions]
+    for v in versions:
+        table.add_column(v.label, justify="right", overflow="fold")
     for name in ERROR_CLASSES:
         table.add_row(name, *(str(s.counts[name]) for s in summaries))
     table.add_section()
@@ -143,7 +147,11 @@ def print_eval(
     """Print the matrix, the fields, the comparisons, the error analysis and the costs."""
     out = console or Console()
     out.print(matrix_table(run))
-    out.print(fields_table(run))
+    # as many columns per table as the console fits (an interval needs about 20 characters)
+    per = max(1, (out.width - 30) // 20)
+    groups = [run.versions[i : i + per] for i in range(0, len(run.versions), per)]
+    for group in groups:
+        out.print(fields_table(run, group))
     for c in run.comparisons:
         what = "version vs parent" if c.kind == "parent" else "model vs model"
         out.print(
@@ -152,7 +160,8 @@ def print_eval(
             f"over {c.articles} articles); {c.newer} worse in {c.share_worse:.1%} of resamples",
             highlight=False,
         )
-    out.print(errors_table(run))
+    for group in groups:
+        out.print(errors_table(run, group))
     for v in run.versions:
         for r in v.failures:
             assert r.error is not None

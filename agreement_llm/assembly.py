@@ -174,15 +174,13 @@ def assemble(
         if not parties:
             notes.append(f"{where}: no parties; dropped")
             continue
-        earlier = agreements.agreements[:i]
         one_by_one = (
             "documents_one_by_one" in extra
             and answer.evidence in asked
             and rules.one_document_signed(answer.evidence)
         )
-        if one_by_one:  # one of several documents: not a repeat of a count of them
-            earlier = [a for a in earlier if (a.count or 1) == 1 or len(a.parties) >= 3]
-        if answer.evidence in asked and documents.repeats(answer, earlier, asked):
+        earlier = agreements.agreements[:i]
+        if answer.evidence in asked and documents.repeats(answer, earlier, asked, one_by_one):
             notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
             continue
         title = source.keep(answer.title, f"{where}.title")

@@ -56,24 +56,34 @@ def without_told_summaries(
     documents have their own records (one record per document)."""
     kept = []
     for i, record in enumerate(records):
-        mine = [
-            t
-            for t in told
-            if any(
-                rules.same_organization(p.name, q.name) for p in t.parties for q in record.parties
-            )
-        ]
         count = record.count or 1
-        if record.evidence not in asked and count > 1 and len(mine) >= count:
-            notes.append(f"record {i}: its {count} documents told one by one; dropped")
-            continue
+        if count > 1 and record.evidence not in asked:
+            mine = [
+                t
+                for t in told
+                if any(
+                    rules.same_organization(p.name, q.name)
+                    for p in t.parties
+                    for q in record.parties
+                )
+            ]
+            if len(mine) >= count:
+                notes.append(f"record {i}: its {count} documents told one by one; dropped")
+                continue
         kept.append(record)
     return kept
 
 
-def repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collection[str]) -> bool:
+def repeats(
+    answer: StepAgreement,
+    earlier: list[StepAgreement],
+    asked: Collection[str],
+    told: bool = False,
+) -> bool:
     """True when every party of a `sentences` step's answer is a party of one of step 1's
-    answers (the model wrote that agreement again for another sentence)."""
+    answers (the model wrote that agreement again for another sentence). A `told` answer (one
+    of several documents the article tells one by one) repeats only an answer of one document
+    or a list of three or more parties, not one that counts the documents it is one of."""
     return any(
         all(
             any(rules.same_organization(p.name, q.name) for q in found.parties)
@@ -81,4 +91,5 @@ def repeats(answer: StepAgreement, earlier: list[StepAgreement], asked: Collecti
         )
         for found in earlier
         if found.evidence not in asked
+        and (not told or (found.count or 1) == 1 or len(found.parties) >= 3)
     )

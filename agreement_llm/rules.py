@@ -203,7 +203,9 @@ _ONE_DOCUMENT = re.compile(
     r"\b(?:a|an|another)\s+(?:[^\s.,;:]+\s+){0,8}?"
     r"(?:agreement|memorandum|mou|moc|contract|letter of intent|protocol|accord|pact|treaty)\b"
 )
-_SIGNED = re.compile(r"\b(?:sign|signs|signed|signing|ink|inks|inked|entered into|concluded)\b")
+_SIGNING_VERB = re.compile(
+    r"\b(?:sign|signs|signed|signing|ink|inks|inked|entered into|concluded)\b"
+)
 
 
 def one_document_signed(sentence: str) -> bool:
@@ -211,7 +213,7 @@ def one_document_signed(sentence: str) -> bool:
     memorandum on X was signed by ...", "B signed an agreement with C"), not several."""
     low = sentence.lower()
     return bool(
-        _ONE_DOCUMENT.search(low) and _SIGNED.search(low) and not several_documents(sentence)
+        _ONE_DOCUMENT.search(low) and _SIGNING_VERB.search(low) and not several_documents(sentence)
     )
 
 

@@ -250,19 +250,29 @@ def test_eval_scores_two_models_side_by_side_and_exports(tmp_path: Path) -> None
     assert float(cells[5]) > 500  # prompt tokens per article
 
 
+def _dev_01_of(tmp_path: Path, columns: list[tuple[str, str]]) -> Path:
+    """A cassettes folder with the committed dev_01 recordings of these (model, version)s."""
+    cassettes = tmp_path / "cassettes"
+    for model, version in columns:
+        folder = cassettes / model / version
+        folder.mkdir(parents=True)
+        for path in (ROOT / "cassettes" / model / version).glob("dev_01.*"):
+            shutil.copy(path, folder / path.name)
+    return cassettes
+
+
 def test_eval_matrix_rows_are_in_version_order_whichever_model_comes_first(
     tmp_path: Path,
 ) -> None:
     # the first model has only v4, the second v1 and v3: rows are v1, v3, v4 (not v4, v1, v3)
-    cassettes = tmp_path / "cassettes"
-    for model, version in [
-        ("qwen2.5-coder-0.5b-q4-k-m", "v4"),
-        ("qwen2.5-coder-1.5b-q4-k-m", "v1"),
-        ("qwen2.5-coder-1.5b-q4-k-m", "v3"),
-    ]:
-        for path in (ROOT / "cassettes" / model / version).glob("dev_01.*"):
-            (cassettes / model / version).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, cassettes / model / version / path.name)
+    cassettes = _dev_01_of(
+        tmp_path,
+        [
+            ("qwen2.5-coder-0.5b-q4-k-m", "v4"),
+            ("qwen2.5-coder-1.5b-q4-k-m", "v1"),
+            ("qwen2.5-coder-1.5b-q4-k-m", "v3"),
+        ],
+    )
     code, out = _run("eval", "--articles", "dev_01", "--cassettes", str(cassettes))
     assert code == 0, out
     rows = [line.split()[1] for line in out.splitlines() if re.match(r"│ v\d+ ", line)]
@@ -275,11 +285,8 @@ def test_eval_tables_fit_the_terminal_whatever_the_number_of_columns(
     # five columns at 80 characters: the per-field and error tables are split, none cut short
     monkeypatch.setenv("COLUMNS", "80")
     model = "qwen2.5-coder-1.5b-q4-k-m"
-    for version in ("v1", "v2", "v3", "v4", "v5"):
-        for path in (ROOT / "cassettes" / model / version).glob("dev_01.*"):
-            (tmp_path / model / version).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, tmp_path / model / version / path.name)
-    code, out = _run("eval", "--articles", "dev_01", "--cassettes", str(tmp_path))
+    cassettes = _dev_01_of(tmp_path, [(model, v) for v in ("v1", "v2", "v3", "v4", "v5")])
+    code, out = _run("eval", "--articles", "dev_01", "--cassettes", str(cassettes))
     assert code == 0, out
     fields = out[out.index("F1 per field") : out.index("version vs parent")]
     assert "…" not in fields

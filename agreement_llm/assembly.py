@@ -13,6 +13,7 @@ from typing import Any
 
 from agreement_llm import documents, persons, rules
 from agreement_llm.dates import (
+    date_before,
     date_in_sentence,
     published_on_from_text,
     resolve_weekday,
@@ -54,6 +55,7 @@ class _Source:
         self.words = "short_values_are_words" in extra
         self.sectors = "sectors_from_names" in extra
         self.as_written = "names_as_written" in extra
+        self.titles = "parties_from_titles" in extra
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -84,7 +86,17 @@ def _as_written(party: StepParty, source: _Source) -> str | None:
     return None
 
 
+def _organization_in_title(party: StepParty, text: str) -> str | None:
+    """The organization a party written as a person with their title names, when the article
+    has it as whole words ("Deputy Chairman of Azerbaijan Railways CJSC Hijran Valehov")."""
+    found = persons.organization_in_title(party.name)
+    return found if found is not None and rules.whole_word_in(found, text) else None
+
+
 def _party(party: StepParty, where: str, source: _Source) -> Party | None:
+    if source.titles and (found := _organization_in_title(party, source.text)):
+        source.notes.append(f"{where}.name: {party.name!r} is a person of {found!r}")
+        party = party.model_copy(update={"name": found, "short_name": None})
     name = source.keep(party.name, f"{where}.name")
     if name is None and source.as_written and (found := _as_written(party, source)):
         source.notes.append(f"{where}.name: {party.name!r} is written {found!r} in the article")
@@ -160,7 +172,10 @@ def assemble(
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
-    candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
+    body = rules.sentences(text)
+    candidates = [s for s in body if rules.names_a_document(s)]
+    if "evidence_not_the_headline" in extra:  # a sentence of the body reports it better
+        candidates = persons.without_headline(candidates, text) or candidates
     records: list[Agreement] = []
     told: list[Agreement] = []  # the documents an article of several tells one by one
     instead = _organizations(signs_for, people, source)
@@ -207,6 +222,14 @@ def assemble(
             if said != status:
                 notes.append(f"{where}.status: the evidence sentence says {said}")
             status = Status(said)
+        if stated is None and "dates_from_context" in extra and status is not Status.earlier:
+            before = date_before(evidence, body, own)
+            if before is not None and before != signed_on:
+                notes.append(f"{where}.signed_on: the date the sentences before it give")
+                signed_on = before
+            elif before is None and signed_on is not None and signed_on == own:
+                notes.append(f"{where}.signed_on: the article's own date, not the signing's")
+                signed_on = None
         base: dict[str, Any] = {
             "title": title,
             "kind": kind,
@@ -250,15 +273,21 @@ def assemble(
     return ArticleRecord(published_on=own, agreements=records), notes
 
 
-def people_as_parties(agreements: AgreementsAnswer, people: PeopleAnswer | None) -> list[str]:
+def people_as_parties(
+    agreements: AgreementsAnswer, people: PeopleAnswer | None, text: str, extra: Collection[str]
+) -> list[str]:
     """The parties of the answer that are people: a name the people step gives with a title
-    (the minister who signed, written as the party), not an organization's name."""
+    (the minister who signed, written as the party), not an organization's name, and (under
+    `parties_from_titles`) not one whose title names its organization."""
     named = {p.name for p in people.people if p.title} if people is not None else set()
+    titles = "parties_from_titles" in extra
     found = [
         party.name
         for answer in agreements.agreements
         for party in answer.parties
-        if party.name in named and not persons.looks_like_an_organization(party.name)
+        if party.name in named
+        and not persons.looks_like_an_organization(party.name)
+        and not (titles and _organization_in_title(party, text))
     ]
     return list(dict.fromkeys(found))
 
@@ -301,14 +330,20 @@ def _seat(
     text: str,
 ) -> list[Agreement]:
     """Each person at the signing(s) goes to the agreements signed there: to those whose
-    parties include the person's organization when that is some but not all of them, else to
-    every agreement not mentioned as background (a forum's attendees attend each signing)."""
+    evidence sentence names them when that is some but not all of them (under
+    `people_in_their_sentence`), else to those whose parties include the person's organization
+    when that is some but not all of them, else to every agreement not mentioned as background
+    (a forum's attendees attend each signing)."""
     live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
         range(len(records))
     )
     # split once for every person (roles_from_the_text reads the sentences naming each)
     said = persons.separate_sentences(text) if "roles_from_the_text" in extra else None
+    if said is not None and "roles_not_from_headlines" in extra:
+        said = persons.without_headline(said, text)
+    after_signing = "after_signing_is_signed" in extra
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
+    by_sentence = "people_in_their_sentence" in extra
     for k, person in enumerate(answer.people):
         where = f"people[{k}]"
         name = source.keep(person.name, f"{where}.name")
@@ -329,7 +364,11 @@ def _seat(
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         role = person.role
-        found = persons.role_in_text(name, said) if said is not None else None
+        found = (
+            persons.role_in_text(name, said, after_signing=after_signing)
+            if said is not None
+            else None
+        )
         if found == "signatory" and role is not Role.signatory:
             source.notes.append(f"{where}.role: the text says {name} signed: signatory")
             role = Role.signatory
@@ -352,6 +391,9 @@ def _seat(
                 for n in (p.name, p.short_name)
             )
         ]
+        mine = [i for i in live if by_sentence and rules.whole_word_in(name, records[i].evidence)]
+        if mine and len(mine) < len(live):  # the sentence of their agreement names them
+            own = mine
         for i in own if own and len(own) < len(live) else live:
             seats[i].append(Person(name=name, title=title, organization=organization, role=role))
     return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]

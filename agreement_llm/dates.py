@@ -16,6 +16,7 @@ from agreement_llm.models import ArticleRecord, PartialDate
 __all__ = [
     "DateChange",
     "apply_date_rules",
+    "date_before",
     "infer_year",
     "published_on_from_text",
     "resolve_weekday",
@@ -155,13 +156,18 @@ def published_on_from_text(text: str, *, window: int = 1200) -> PartialDate | No
             match = rx.search(line.lower())
             if match is None:
                 continue
-            rest = (line[: match.start()] + line[match.end() :]).strip()
-            dateline = _DATELINE_LABEL.search(line) or (
-                rest and len(line) <= 120 and _DATELINE_WORDS.search(rest)
-            )
-            if dateline and (found := _as_date(match)) is not None:
+            if _is_dateline(line, match) and (found := _as_date(match)) is not None:
                 return found
     return None
+
+
+def _is_dateline(line: str, match: re.Match[str]) -> bool:
+    """True when the date `match` found stands on a dateline: after a label ("Updated:"), or
+    on a short line with a time, source, author or print link."""
+    rest = (line[: match.start()] + line[match.end() :]).strip()
+    return bool(
+        _DATELINE_LABEL.search(line) or (rest and len(line) <= 120 and _DATELINE_WORDS.search(rest))
+    )
 
 
 def stated_in_text(month: int, day: int, text: str) -> bool:
@@ -220,3 +226,21 @@ def date_in_sentence(sentence: str, article_date: PartialDate | None) -> Partial
                 return found
     weekday = _ON_WEEKDAY.search(sentence)
     return resolve_weekday(weekday.group(1).title(), article_date) if weekday else None
+
+
+def date_before(
+    evidence: str, sentences: list[str], article_date: PartialDate | None
+) -> PartialDate | None:
+    """The date the nearest sentence before `evidence` gives (the date of the event the
+    article tells; a dateline is not one), or None when none before it gives one."""
+    if evidence not in sentences:
+        return None
+    for sentence in reversed(sentences[: sentences.index(evidence)]):
+        if len(sentence) <= 120 and any(
+            _is_dateline(sentence, m) for rx in _DATES if (m := rx.search(sentence.lower()))
+        ):
+            continue  # "By 吴婵Viewed 30 2019-07-12": the article's own date
+        found = date_in_sentence(sentence, article_date)
+        if found is not None:
+            return found
+    return None

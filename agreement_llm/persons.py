@@ -12,8 +12,10 @@ __all__ = [
     "is_a_name",
     "looks_like_an_organization",
     "name_after_title",
+    "organization_in_title",
     "role_in_text",
     "separate_sentences",
+    "without_headline",
 ]
 
 _ORGANIZATION_WORDS = re.compile(
@@ -50,15 +52,34 @@ def separate_sentences(text: str) -> list[str]:
     return sentences(_RUN_TOGETHER.sub(". ", text))
 
 
-def role_in_text(name: str, candidates: Sequence[str]) -> str | None:
+def without_headline(candidates: Sequence[str], text: str) -> list[str]:
+    """The sentences less the article's headline (its first line, when that does not end a
+    sentence): a headline runs its clauses together ("A and B Signed agreement Li Ganjie
+    attended the signing ceremony")."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    first = lines[0] if lines else ""
+    headline = "" if first.endswith((".", "!", "?", "。", '"', "”")) else f" {fold(first)} "
+    return [s for s in candidates if not (fold(s) and f" {fold(s)} " in headline)]
+
+
+# "shakes hands with Y after signing the MOU": signing as a verb, not "the signing ceremony"
+_AFTER_SIGNING = re.compile(
+    r"\b(?:after|upon|before|while|when) signing (?:the|a|an|this|these|two|three|four|five)\b"
+)
+
+
+def role_in_text(
+    name: str, candidates: Sequence[str], *, after_signing: bool = False
+) -> str | None:
     """What the sentences (`separate_sentences`) naming this person say of their part:
-    "signatory" when one says they signed, "witness" when one says they witnessed it,
-    "attendee" otherwise; None when no sentence names them."""
+    "signatory" when one says they signed (with `after_signing`, also "after signing the
+    MOU"), "witness" when one says they witnessed it, "attendee" otherwise; None when no
+    sentence names them."""
     folded = fold(name)
     mine = [s.lower() for s in candidates if folded and f" {folded} " in f" {fold(s)} "]
     if not mine:
         return None
-    if any(_SIGNED.search(s) for s in mine):
+    if any(_SIGNED.search(s) or (after_signing and _AFTER_SIGNING.search(s)) for s in mine):
         return "signatory"
     if any(_WITNESSED.search(s) for s in mine):
         return "witness"
@@ -125,3 +146,32 @@ def name_after_title(name: str) -> tuple[str, str] | None:
         return None
     title = " ".join(words[: len(words) - len(rest)])
     return title, " ".join(rest)
+
+
+_OF_ORGANIZATION = re.compile(r"\bof (?:the )?(?P<org>.+?)(?= under | in | at | and |$)")
+
+
+def organization_in_title(party: str) -> str | None:
+    """The organization a party written as a person with their title names ("Deputy Chairman
+    of Azerbaijan Railways CJSC Hijran Valehov" -> "Azerbaijan Railways CJSC", "Masdar CEO
+    Mohamed Jameel Al Ramahi" -> "Masdar"): the capitalised words after "of" that name an
+    organization (an organization's word, or three words or more), else the capitalised words
+    before the first title word; None when the party is not written so."""
+    split = name_after_title(party)
+    if split is None:
+        return None
+    title = split[0]
+    after = _OF_ORGANIZATION.search(title)
+    if after is not None:
+        org = after.group("org").strip(" ,")
+        words = org.split()
+        if all(w[:1].isupper() for w in words) and (
+            looks_like_an_organization(org) or len(words) >= 3
+        ):
+            return org
+    words = title.split()
+    first = next(i for i, w in enumerate(words) if w.lower().strip(",.") in _TITLE_WORDS)
+    before = words[:first]
+    if before and len(before) <= 4 and all(w[:1].isupper() for w in before):
+        return " ".join(before)
+    return None

@@ -96,6 +96,12 @@ class PromptManifest(BaseModel):
             "names_without_titles",
             "persons_have_names",
             "documents_one_by_one",
+            "parties_from_titles",
+            "people_in_their_sentence",
+            "roles_not_from_headlines",
+            "after_signing_is_signed",
+            "evidence_not_the_headline",
+            "dates_from_context",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

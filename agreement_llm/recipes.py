@@ -117,7 +117,7 @@ async def run_stepwise(
             shown = render(choose(prompt.examples, text, prompt.manifest.examples))
             step = step.model_copy(update={"cue": shown + step.cue})
         if step.name == "signs_for":  # the people written as parties: whom they sign for
-            persons = people_as_parties(agreements, people)
+            persons = people_as_parties(agreements, people, text, prompt.manifest.rules)
             if persons:
                 cue = step.cue.replace("{people}", "; ".join(persons))
                 signs_for = await ask(step.model_copy(update={"cue": cue}))

@@ -236,11 +236,13 @@ def date_before(
     if evidence not in sentences:
         return None
     for sentence in reversed(sentences[: sentences.index(evidence)]):
-        if len(sentence) <= 120 and any(
-            _is_dateline(sentence, m) for rx in _DATES if (m := rx.search(sentence.lower()))
-        ):
-            continue  # "By 吴婵Viewed 30 2019-07-12": the article's own date
         found = date_in_sentence(sentence, article_date)
+        if found is not None and found == article_date and _on_a_dateline(sentence):
+            continue  # "By 吴婵Viewed 30 2019-07-12": the article's own date
         if found is not None:
             return found
     return None
+
+
+def _on_a_dateline(line: str) -> bool:
+    return any(_is_dateline(line, m) for rx in _DATES if (m := rx.search(line.lower())))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from agreement_llm import documents, persons, rules
+from agreement_llm import areas, documents, persons, rules
 from agreement_llm.dates import (
     date_before,
     date_in_sentence,
@@ -268,6 +268,8 @@ def assemble(
             if one_by_one:
                 told.append(records[-1])
     records = documents.without_told_summaries(records, told, asked, notes)
+    if "areas_from_the_text" in extra:
+        records = areas.with_listed_areas(records, body, notes)
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes

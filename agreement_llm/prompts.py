@@ -102,6 +102,7 @@ class PromptManifest(BaseModel):
             "after_signing_is_signed",
             "evidence_not_the_headline",
             "dates_from_context",
+            "areas_from_the_text",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

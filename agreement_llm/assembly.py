@@ -343,7 +343,7 @@ def _seat(
     said = persons.separate_sentences(text) if "roles_from_the_text" in extra else None
     if said is not None and "roles_not_from_headlines" in extra:
         said = persons.without_headline(said, text)
-    after_signing = "after_signing_is_signed" in extra
+    after = "after_signing_is_signed" in extra  # "X and Y after signing the MOU": they signed
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     by_sentence = "people_in_their_sentence" in extra
     for k, person in enumerate(answer.people):
@@ -366,11 +366,7 @@ def _seat(
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         role = person.role
-        found = (
-            persons.role_in_text(name, said, after_signing=after_signing)
-            if said is not None
-            else None
-        )
+        found = persons.role_in_text(name, said, after_signing=after) if said is not None else None
         if found == "signatory" and role is not Role.signatory:
             source.notes.append(f"{where}.role: the text says {name} signed: signatory")
             role = Role.signatory

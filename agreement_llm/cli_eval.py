@@ -11,6 +11,7 @@ import click
 
 from agreement_llm.cli_support import SERVER, endpoint_from, gold_paths, project_path, user_errors
 from agreement_llm.config import LOCAL_PORT
+from agreement_llm.prompts import list_prompts
 
 __all__ = ["eval_cmd"]
 
@@ -164,12 +165,27 @@ def eval_cmd(
             pending: dict[str, list[str]] = {}
             for model, version in run.unrecorded:
                 pending.setdefault(model, []).append(version)
-            listed = ", ".join(f"{m}/{v}" for m, v in run.unrecorded)
-            commands = "\n".join(f"  {record_command(m, vs)}" for m, vs in pending.items())
-            click.echo(f"not recorded: {listed}; record them all with:\n{commands}", err=True)
+            known = [p.id for p in list_prompts()]
+            listed = "\n".join(
+                f"  {m}: {_spans(vs, known)}\n    {record_command(m, vs)}"
+                for m, vs in pending.items()
+            )
+            click.echo(f"not recorded (each command records them all):\n{listed}", err=True)
     if fail_under is not None:
         low = [v for v in run.versions if v.figures.micro.f1 < fail_under]
         if low:
             names = ", ".join(f"{v.label} {v.figures.micro.f1:.3f}" for v in low)
             click.echo(f"micro F1 under {fail_under}: {names}", err=True)
             sys.exit(1)
+
+
+def _spans(versions: list[str], known: list[str]) -> str:
+    """The versions as runs of consecutive known versions ("v3-v17, v19")."""
+    runs: list[list[str]] = []
+    for version in versions:
+        last = runs[-1][-1] if runs else None
+        if last in known and version in known and known.index(version) == known.index(last) + 1:
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

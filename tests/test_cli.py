@@ -224,8 +224,8 @@ def test_eval_scores_two_models_side_by_side_and_exports(tmp_path: Path) -> None
         (GEMMA, "v2"),
         ("test-model", "v1"),
     ]
-    unrecorded = out[out.index("not recorded: ") :]
-    assert "test-model/v2" in unrecorded.splitlines()[0]
+    unrecorded = out[out.index("not recorded (each command records them all):") :]
+    assert re.search(r"^  test-model: v2-v\d+$", unrecorded, re.MULTILINE)  # a run of versions
     assert re.search(r"agreement-llm eval --model test-model --prompts v2( v\d+)* --record", out)
     code, out = _run("eval", *common)  # every recorded model: the comparisons of both kinds
     assert code == 0, out
@@ -282,7 +282,8 @@ def test_eval_matrix_rows_are_in_version_order_whichever_model_comes_first(
 def test_eval_tables_fit_the_terminal_whatever_the_number_of_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # five columns at 80 characters: the per-field and error tables are split, none cut short
+    # five columns at 80 characters: the per-field and error tables are split, none cut short,
+    # and the cost table folds its model names
     monkeypatch.setenv("COLUMNS", "80")
     model = "qwen2.5-coder-1.5b-q4-k-m"
     cassettes = _dev_01_of(tmp_path, [(model, v) for v in ("v1", "v2", "v3", "v4", "v5")])
@@ -293,7 +294,16 @@ def test_eval_tables_fit_the_terminal_whatever_the_number_of_columns(
     assert fields.count("F1 per field") >= 2
     errors = out[out.index("Errors by class") : out.index("Cost (tokens")]
     assert "…" not in errors
-    assert all(len(line) <= 80 for line in (fields + errors).splitlines())
+    cost = out[out.index("Cost (tokens") : out.index("not recorded")]  # commands: one line
+    assert "…" not in cost  # each row's model folded, its version whole
+    assert [line.split("│")[2].strip() for line in cost.splitlines() if "│ v" in line] == [
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+        "v5",
+    ]
+    assert all(len(line) <= 80 for line in (fields + errors + cost).splitlines())
 
 
 def test_extract_out_streams_rows_and_summarises(tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def _usd(value: float | None) -> str:
 def cost_table(run: EvalRun, prices: dict[str, Price]) -> Table:
     """Tokens, recorded seconds and estimated cost per column, in total and per article."""
     table = Table(title="Cost (tokens in/out, seconds as recorded, estimated USD)")
-    table.add_column("column")
+    table.add_column("model", overflow="fold")  # folded, never cut, in a narrow terminal
+    table.add_column("version", no_wrap=True)
     for name in ("tokens in", "tokens out", "seconds", "cost", "per article"):
         table.add_column(name, justify="right")
     for v in run.versions:
@@ -131,7 +132,8 @@ def cost_table(run: EvalRun, prices: dict[str, Price]) -> Table:
         n = max(len(v.results), 1)
         per = None if t["cost_usd"] is None else t["cost_usd"] / n
         table.add_row(
-            v.label,
+            v.model,
+            v.prompt,
             str(t["prompt_tokens"]),
             str(t["completion_tokens"]),
             f"{t['seconds']:.0f}",

@@ -175,7 +175,7 @@ def assemble(
     body = rules.sentences(text)
     candidates = [s for s in body if rules.names_a_document(s)]
     if "evidence_not_the_headline" in extra:  # a sentence of the body reports it better
-        candidates = persons.without_headline(candidates, text) or candidates
+        candidates = rules.without_headline(candidates, text) or candidates
     records: list[Agreement] = []
     told: list[Agreement] = []  # the documents an article of several tells one by one
     instead = _organizations(signs_for, people, source)
@@ -342,7 +342,7 @@ def _seat(
     # split once for every person (roles_from_the_text reads the sentences naming each)
     said = persons.separate_sentences(text) if "roles_from_the_text" in extra else None
     if said is not None and "roles_not_from_headlines" in extra:
-        said = persons.without_headline(said, text)
+        said = rules.without_headline(said, text)
     after = "after_signing_is_signed" in extra  # "X and Y after signing the MOU": they signed
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     by_sentence = "people_in_their_sentence" in extra
@@ -389,9 +389,9 @@ def _seat(
                 for n in (p.name, p.short_name)
             )
         ]
-        mine = [i for i in live if by_sentence and rules.whole_word_in(name, records[i].evidence)]
-        if mine and len(mine) < len(live):  # the sentence of their agreement names them
-            own = mine
+        if by_sentence:  # the sentences of some but not all agreements name them: those
+            mine = [i for i in live if rules.whole_word_in(name, records[i].evidence)]
+            own = mine if mine and len(mine) < len(live) else own
         for i in own if own and len(own) < len(live) else live:
             seats[i].append(Person(name=name, title=title, organization=organization, role=role))
     return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]

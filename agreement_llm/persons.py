@@ -15,7 +15,6 @@ __all__ = [
     "organization_in_title",
     "role_in_text",
     "separate_sentences",
-    "without_headline",
 ]
 
 _ORGANIZATION_WORDS = re.compile(
@@ -50,16 +49,6 @@ _RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie 
 def separate_sentences(text: str) -> list[str]:
     """The article's sentences, also where the text runs them together at a full stop."""
     return sentences(_RUN_TOGETHER.sub(". ", text))
-
-
-def without_headline(candidates: Sequence[str], text: str) -> list[str]:
-    """The sentences less the article's headline (its first line, when that does not end a
-    sentence): a headline runs its clauses together ("A and B Signed agreement Li Ganjie
-    attended the signing ceremony")."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    first = lines[0] if lines else ""
-    headline = "" if first.endswith((".", "!", "?", "。", '"', "”")) else f" {fold(first)} "
-    return [s for s in candidates if not (fold(s) and f" {fold(s)} " in headline)]
 
 
 # "shakes hands with Y after signing the MOU": signing as a verb, not "the signing ceremony"

@@ -24,6 +24,7 @@ __all__ = [
     "fold",
     "kind_from_title",
     "names_a_document",
+    "one_document_signed",
     "partners_listed",
     "plural_documents",
     "same_organization",
@@ -31,6 +32,7 @@ __all__ = [
     "several_documents",
     "status_in_sentence",
     "whole_word_in",
+    "without_headline",
 ]
 
 # Mappings that are certain; anything else that is not a code is dropped (and flagged).
@@ -159,6 +161,16 @@ def sentences(text: str) -> list[str]:
 _SIGNING = re.compile(
     r"\b(?:sign|signs|signed|signing|ink|inked|agreements?|memorand|mous?|contracts?)"
 )
+
+
+def without_headline(candidates: Sequence[str], text: str) -> list[str]:
+    """The sentences less the article's headline (its first line, when that does not end a
+    sentence): a headline runs its clauses together ("A and B Signed agreement Li Ganjie
+    attended the signing ceremony")."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    first = lines[0] if lines else ""
+    headline = "" if first.endswith((".", "!", "?", "。", '"', "”")) else f" {fold(first)} "
+    return [s for s in candidates if not ((f := fold(s)) and f" {f} " in headline)]
 
 
 def best_sentence(names: Sequence[str], candidates: Sequence[str]) -> str | None:

@@ -14,8 +14,8 @@ from agreement_llm.areas import areas_listed
 from agreement_llm.assembly import assemble, people_as_parties
 from agreement_llm.dates import date_before
 from agreement_llm.models import PartialDate, Role
-from agreement_llm.persons import organization_in_title, role_in_text, without_headline
-from agreement_llm.rules import sentences
+from agreement_llm.persons import organization_in_title, role_in_text
+from agreement_llm.rules import sentences, without_headline
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 
 

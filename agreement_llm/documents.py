@@ -1,9 +1,11 @@
-"""One record per document: a list of partners split into one record each, a document the
-model wrote again for another sentence dropped, and a record counting several documents
-dropped when the article tells them one by one (the spec's rule 8)."""
+"""One record per document: a document a sentence names with parties of its own found, a list
+of partners split into one record each, a document the model wrote again for another sentence
+dropped, and a record counting several documents dropped when the article tells them one by
+one (the spec's rule 8)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from agreement_llm import rules
@@ -11,7 +13,42 @@ from agreement_llm.models import Agreement, Party
 from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import StepAgreement
 
-__all__ = ["listed_partners", "repeats", "without_told_summaries"]
+__all__ = [
+    "document_parties",
+    "listed_partners",
+    "names_new_parties",
+    "repeats",
+    "without_told_summaries",
+]
+
+_DOCUMENT_BETWEEN = re.compile(
+    r"\b(?:agreement|memorandum(?: of understanding)?|mou|moc|contract|protocol|letter of intent)"
+    r"\s+(?:among|between)\s+(?P<names>[^;:]+)",
+    re.IGNORECASE,
+)
+_LEGAL_SUFFIX = re.compile(r"^(?:co|ltd|inc|llc|corp|plc|limited|s\.?a|ag|gmbh)\.?$", re.IGNORECASE)
+
+
+def document_parties(sentence: str) -> list[str]:
+    """The organizations a sentence names as one document's parties ("the Cooperation
+    Agreement among A, B and C", "a memorandum between A and B"), as written; [] for none."""
+    match = _DOCUMENT_BETWEEN.search(sentence)
+    if match is None:
+        return []
+    items = re.split(r",\s*|\s+and\s+", match["names"].rstrip(". "))
+    names = [rules.name_at_start(i.strip()) for i in items if not _LEGAL_SUFFIX.match(i.strip())]
+    return [n for n in names if n]
+
+
+def names_new_parties(sentence: str, known: Collection[str]) -> bool:
+    """True when a sentence tells of a document signed whose parties, as the sentence names
+    them, include one that is none of the `known` organizations: another document."""
+    if not rules.signing_verb(sentence):
+        return False
+    return any(
+        not any(rules.same_organization(name, k) for k in known)
+        for name in document_parties(sentence)
+    )
 
 
 def listed_partners(

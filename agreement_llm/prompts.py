@@ -103,6 +103,7 @@ class PromptManifest(BaseModel):
             "evidence_not_the_headline",
             "dates_from_context",
             "areas_from_the_text",
+            "documents_named_with_parties",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

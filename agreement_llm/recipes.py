@@ -14,7 +14,7 @@ from typing import Any
 
 import openai
 
-from agreement_llm import rules
+from agreement_llm import documents, rules
 from agreement_llm.assembly import assemble, people_as_parties
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
@@ -35,11 +35,15 @@ from agreement_llm.steps import (
 __all__ = ["run_stepwise", "unreported"]
 
 
-def unreported(text: str, answer: AgreementsAnswer, one_by_one: bool = False) -> list[str]:
+def unreported(
+    text: str, answer: AgreementsAnswer, one_by_one: bool = False, named: bool = False
+) -> list[str]:
     """The article's sentences that report several documents (`rules.several_documents`) and
     that none of the answer's agreements came from: where a small model lists one agreement
     of a forum's or a list's many. With `one_by_one`, in an article that reports several
-    documents, also the sentences that tell one of them (`rules.one_document_signed`)."""
+    documents, also the sentences that tell one of them (`rules.one_document_signed`). With
+    `named`, also a sentence that signs a document it names with parties none of the answer's
+    agreements has (`documents.names_new_parties`: "the Agreement among A, B and C")."""
     candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
     reported = {
         rules.best_sentence(
@@ -54,11 +58,16 @@ def unreported(text: str, answer: AgreementsAnswer, one_by_one: bool = False) ->
         for a in answer.agreements
     }
     many = one_by_one and any(rules.several_documents(s) for s in candidates)
+    known = [n for a in answer.agreements for p in a.parties for n in (p.name, p.short_name) if n]
     return [
         s
         for s in candidates
         if s not in reported
-        and (rules.several_documents(s) or (many and rules.one_document_signed(s)))
+        and (
+            rules.several_documents(s)
+            or (many and rules.one_document_signed(s))
+            or (named and documents.names_new_parties(s, known))
+        )
     ]
 
 
@@ -101,7 +110,8 @@ async def run_stepwise(
             continue
         if step.name == "sentences":  # step 1 again for each sentence of several documents
             one_by_one = "documents_one_by_one" in prompt.manifest.rules
-            for sentence in unreported(text, agreements, one_by_one):
+            named = "documents_named_with_parties" in prompt.manifest.rules
+            for sentence in unreported(text, agreements, one_by_one, named):
                 cue = step.cue.replace("{sentence}", sentence)
                 more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
                 said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]

@@ -23,6 +23,7 @@ __all__ = [
     "currency_from_text",
     "fold",
     "kind_from_title",
+    "name_at_start",
     "names_a_document",
     "one_document_signed",
     "partners_listed",
@@ -30,6 +31,7 @@ __all__ = [
     "same_organization",
     "sentences",
     "several_documents",
+    "signing_verb",
     "status_in_sentence",
     "whole_word_in",
     "without_headline",
@@ -220,6 +222,11 @@ _SIGNING_VERB = re.compile(
 )
 
 
+def signing_verb(sentence: str) -> bool:
+    """True when a sentence says something was signed ("signed", "inked", "entered into")."""
+    return bool(_SIGNING_VERB.search(sentence.lower()))
+
+
 def one_document_signed(sentence: str) -> bool:
     """True when a sentence tells of one document signed, introduced as another one ("A
     memorandum on X was signed by ...", "B signed an agreement with C"), not several."""
@@ -250,7 +257,7 @@ _LIST_AFTER_WITH = re.compile(
 _NAME_WORDS = {"of", "and", "for", "the", "&", "de", "on", "in"}  # small words inside a name
 
 
-def _name_at_start(item: str) -> str | None:
+def name_at_start(item: str) -> str | None:
     """The capitalised name an item of a list opens with ("Chengde in 2010": "Chengde")."""
     words = item.removeprefix("the ").split()
     kept: list[str] = []
@@ -277,7 +284,7 @@ def partners_listed(sentence: str) -> list[str]:
         items = [i.removeprefix("and ").strip() for i in items]
         names: list[str] = []
         for item in items:
-            name = _name_at_start(item)
+            name = name_at_start(item)
             if name is None:
                 break
             names.append(name)

@@ -379,6 +379,8 @@ def _seat(
         title = source.keep(person.title, f"{where}.title") or (
             source.keep(written, f"{where}.title") if written else None
         )
+        if "titles_from_the_text" in extra:  # the fullest title, as the text writes it
+            title = persons.fuller_title(title, persons.title_in_text(name, text))
         organization = source.keep(person.organization, f"{where}.organization")
         own = [
             i

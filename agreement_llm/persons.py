@@ -1,5 +1,6 @@
 """Rules about the people at a signing (spec 2, Person): who is a person and not an
-organization, what part the text says they played, and a name written with its title."""
+organization, what part the text says they played, a name written with its title, and the title
+the text writes beside a name."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from collections.abc import Sequence
 from agreement_llm.rules import fold, sentences
 
 __all__ = [
+    "fuller_title",
     "is_a_name",
     "looks_like_an_organization",
     "name_after_title",
     "organization_in_title",
     "role_in_text",
     "separate_sentences",
+    "title_in_text",
 ]
 
 _ORGANIZATION_WORDS = re.compile(
@@ -164,3 +167,92 @@ def organization_in_title(party: str) -> str | None:
     if before and len(before) <= 4 and all(w[:1].isupper() for w in before):
         return " ".join(before)
     return None
+
+
+
+_CONNECTORS = frozenset(["of", "the", "and", "&", "for", "in", "under"])
+_OPENERS = frozenset(
+    ["when", "as", "after", "afterwards", "later", "also", "then", "while", "today", "yesterday"]
+)
+_HONORIFICS = frozenset(["professor", "prof", "dr", "mr", "mrs", "ms"])  # not a title alone
+
+
+def _title_word(word: str) -> bool:
+    bare = word.lower().strip(",.;:").removesuffix("\u2019s").removesuffix("'s")
+    return any(part in _TITLE_WORDS for part in bare.split("-"))
+
+
+def _in_title(word: str) -> bool:
+    return word[:1].isupper() or _title_word(word) or word in _CONNECTORS
+
+
+def _trimmed(words: list[str]) -> str | None:
+    while words and (words[0] in _CONNECTORS or words[0].lower() in _OPENERS):
+        words = words[1:]
+    while words and words[-1] in _CONNECTORS:
+        words = words[:-1]
+    titled = any(_title_word(w) and w.lower().strip(".") not in _HONORIFICS for w in words)
+    return " ".join(words) if titled else None
+
+
+def _title_before(before: str) -> str | None:
+    """ "CMG Chairman Li Jianhong", "CIMC's Executive Vice President and CIMC Enric Chairman Gao
+    Xiang": the capitalised and title words right before a name (the text `before` it), back
+    to a comma, a lower-case word or an "and" after no title word."""
+    words = before.split()
+    kept: list[str] = []
+    for i in range(len(words) - 1, -1, -1):
+        word = words[i]
+        if word.endswith((",", ".", ";", ":")) or not _in_title(word):
+            break
+        if word == "and" and not (i > 0 and _title_word(words[i - 1])):
+            break
+        kept.insert(0, word)
+    return _trimmed(kept)
+
+
+_CLAUSE = re.compile(r",\s+(?P<clause>[^,;:()]+)")
+
+
+def _title_after(after: str) -> str | None:
+    """ "Zhang Ping, Secretary-General of Guizhou Provincial Government, ...": the capitalised
+    and title words after a name (the text `after` it) and its comma, up to the clause's end, a
+    lower-case word, or an "and" that opens no further title."""
+    match = _CLAUSE.match(after)
+    if match is None:
+        return None
+    words = match["clause"].split()
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        if not _in_title(word):
+            break
+        if word == "and" and not (i + 1 < len(words) and _title_word(words[i + 1])):
+            break
+        kept.append(word)
+        if word.endswith(".") and not word[:-1].isupper():
+            break  # the sentence ends
+    title = _trimmed(kept) if len(kept) <= 20 else None
+    return title.rstrip(".") if title else None
+
+
+def title_in_text(name: str, text: str) -> str | None:
+    """The title the article writes beside a person's name (spec 2, Person `title`, as
+    written), where the name first has one: the words right before it ("CMG Chairman Li
+    Jianhong"), else the clause after it ("Lu Yongzheng, Vice Governor of Guizhou Province,");
+    None when no mention of the name has a title beside it."""
+    for match in re.finditer(re.escape(name), text) if name else ():
+        title = _title_before(text[: match.start()]) or _title_after(text[match.end() :])
+        if title:
+            return title
+    return None
+
+
+def fuller_title(given: str | None, written: str | None) -> str | None:
+    """Of the title the model gave and the one the text writes beside the name
+    (`title_in_text`), the fuller: the written one when none was given, when the given one
+    holds no title word ("presider"), or when the written one contains it."""
+    if written is None:
+        return given
+    if given is None or not any(_title_word(w) for w in given.split()):
+        return written
+    return written if f" {fold(given)} " in f" {fold(written)} " else given

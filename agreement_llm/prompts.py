@@ -104,6 +104,7 @@ class PromptManifest(BaseModel):
             "dates_from_context",
             "areas_from_the_text",
             "documents_named_with_parties",
+            "titles_from_the_text",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -1,0 +1,78 @@
+"""v19's rule `titles_from_the_text`: a person's title is the one the article writes beside
+their name, as written, where the model gave none, gave one with no title word, or gave a part
+of it. The articles are made up for the rule, not taken from the gold set."""
+
+from __future__ import annotations
+
+import pytest
+
+from agreement_llm.assembly import assemble
+from agreement_llm.persons import fuller_title, title_in_text
+from tests.test_rules_of_people_and_dates import _agreements, _answer, _people
+
+ARTICLE = (
+    "On May 3, Harbour Group and Alpha Oil entered into a strategic cooperation agreement. "
+    "Harbour Chairman Li Wei, Harbour's Executive Vice President and Alpha Port Chairman Wu "
+    "Bo, Alpha Oil's Vice President Sun Zhe and Mayor Zhou Qi attended the ceremony. The "
+    "signing was presided over by Chen Hao, Secretary-General of the Seaport Municipal "
+    "Government. Ma Lin, Deputy Secretary of the Party Committee and President of Alpha Oil, "
+    "and Gao Yu, Director of Harbour Group Planning Department signed the agreement. "
+    "Afterwards Professor Tang Jie spoke."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Li Wei", "Harbour Chairman"),
+        ("Wu Bo", "Harbour's Executive Vice President and Alpha Port Chairman"),
+        ("Sun Zhe", "Alpha Oil's Vice President"),
+        ("Zhou Qi", "Mayor"),
+        ("Chen Hao", "Secretary-General of the Seaport Municipal Government"),
+        ("Ma Lin", "Deputy Secretary of the Party Committee and President of Alpha Oil"),
+        ("Gao Yu", "Director of Harbour Group Planning Department"),
+        ("Tang Jie", None),  # "Professor" alone is an honorific; "Afterwards" opens a sentence
+        ("Xu Fang", None),  # not in the text
+    ],
+)
+def test_the_title_the_text_writes_beside_a_name(name: str, title: str | None) -> None:
+    assert title_in_text(name, ARTICLE) == title
+
+
+@pytest.mark.parametrize(
+    ("given", "written", "kept"),
+    [
+        (None, "Harbour Chairman", "Harbour Chairman"),
+        ("presider", "Harbour Chairman", "Harbour Chairman"),  # no title word: not a title
+        ("Chairman", "Harbour Chairman", "Harbour Chairman"),  # a part of the written one
+        ("Minister and Party Secretary", "Minister", "Minister and Party Secretary"),
+        ("Emir", "Minister of Energy", "Emir"),  # another title: the model's stays
+        ("Emir", None, "Emir"),
+    ],
+)
+def test_the_fuller_title(given: str | None, written: str | None, kept: str | None) -> None:
+    assert fuller_title(given, written) == kept
+
+
+def test_titles_from_the_text() -> None:
+    answers = _agreements(_answer(ARTICLE.split(". ")[0] + ".", "Harbour Group", "Alpha Oil"))
+    people = _people(
+        ("Li Wei", None, "attendee"),
+        ("Wu Bo", "Alpha Port Chairman", "attendee"),
+        ("Chen Hao", "presider", "presider"),
+        ("Zhou Qi", "Mayor", "attendee"),
+    )
+    rules = ["titles_from_the_text"]
+    record, _ = assemble(answers, people, ARTICLE, rules)
+    titles = {p.name: p.title for p in record.agreements[0].people}
+    assert titles == {
+        "Li Wei": "Harbour Chairman",
+        "Wu Bo": "Harbour's Executive Vice President and Alpha Port Chairman",
+        "Chen Hao": "Secretary-General of the Seaport Municipal Government",
+        "Zhou Qi": "Mayor",
+    }
+    # without the rule: the model's titles (none for Li Wei; "presider" is not in the text)
+    record, _ = assemble(answers, people, ARTICLE, [])
+    titles = {p.name: p.title for p in record.agreements[0].people}
+    assert titles["Li Wei"] is None
+    assert titles["Wu Bo"] == "Alpha Port Chairman"

@@ -28,9 +28,10 @@ from agreement_llm.models import (
     Party,
     Person,
     Role,
+    Sector,
     Status,
 )
-from agreement_llm.sectors import sector_from_name
+from agreement_llm.sectors import sector_from_name, state_owned_group
 from agreement_llm.steps import (
     AgreementsAnswer,
     PeopleAnswer,
@@ -56,6 +57,7 @@ class _Source:
         self.sectors = "sectors_from_names" in extra
         self.as_written = "names_as_written" in extra
         self.titles = "parties_from_titles" in extra
+        self.groups = "state_owned_groups" in extra
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -86,15 +88,8 @@ def _as_written(party: StepParty, source: _Source) -> str | None:
     return None
 
 
-def _organization_in_title(party: StepParty, text: str) -> str | None:
-    """The organization a party written as a person with their title names, when the article
-    has it as whole words ("Deputy Chairman of Azerbaijan Railways CJSC Hijran Valehov")."""
-    found = persons.organization_in_title(party.name)
-    return found if found is not None and rules.whole_word_in(found, text) else None
-
-
 def _party(party: StepParty, where: str, source: _Source) -> Party | None:
-    if source.titles and (found := _organization_in_title(party, source.text)):
+    if source.titles and (found := persons.organization_in_title(party.name, source.text)):
         source.notes.append(f"{where}.name: {party.name!r} is a person of {found!r}")
         party = party.model_copy(update={"name": found, "short_name": None})
     name = source.keep(party.name, f"{where}.name")
@@ -108,6 +103,8 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
         source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
     short = source.keep(party.short_name, f"{where}.short_name")
     sector = sector_from_name(name, party.sector) if source.sectors else party.sector
+    if source.groups and state_owned_group(name, short):  # "a well-known state-owned group"
+        sector = Sector.state_owned_enterprise
     if sector is not party.sector:
         source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
     return Party(name=name, short_name=short, sector=sector, country=country)
@@ -289,7 +286,7 @@ def people_as_parties(
         for party in answer.parties
         if party.name in named
         and not persons.looks_like_an_organization(party.name)
-        and not (titles and _organization_in_title(party, text))
+        and not (titles and persons.organization_in_title(party.name, text))
     ]
     return list(dict.fromkeys(found))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agreement_llm.rules import fold, sentences
+from agreement_llm.rules import fold, sentences, whole_word_in
 
 __all__ = [
     "fuller_title",
@@ -143,12 +143,18 @@ def name_after_title(name: str) -> tuple[str, str] | None:
 _OF_ORGANIZATION = re.compile(r"\bof (?:the )?(?P<org>.+?)(?= under | in | at | and |$)")
 
 
-def organization_in_title(party: str) -> str | None:
+def organization_in_title(party: str, text: str | None = None) -> str | None:
     """The organization a party written as a person with their title names ("Deputy Chairman
     of Azerbaijan Railways CJSC Hijran Valehov" -> "Azerbaijan Railways CJSC", "Masdar CEO
     Mohamed Jameel Al Ramahi" -> "Masdar"): the capitalised words after "of" that name an
     organization (an organization's word, or three words or more), else the capitalised words
-    before the first title word; None when the party is not written so."""
+    before the first title word; None when the party is not written so, or when `text` is
+    given and does not have the organization as whole words."""
+    found = _organization_in_title(party)
+    return None if found is None or (text is not None and not whole_word_in(found, text)) else found
+
+
+def _organization_in_title(party: str) -> str | None:
     split = name_after_title(party)
     if split is None:
         return None
@@ -167,7 +173,6 @@ def organization_in_title(party: str) -> str | None:
     if before and len(before) <= 4 and all(w[:1].isupper() for w in before):
         return " ".join(before)
     return None
-
 
 
 _CONNECTORS = frozenset(["of", "the", "and", "&", "for", "in", "under"])

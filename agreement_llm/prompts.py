@@ -105,6 +105,7 @@ class PromptManifest(BaseModel):
             "areas_from_the_text",
             "documents_named_with_parties",
             "titles_from_the_text",
+            "state_owned_groups",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -1,14 +1,17 @@
 """The sector an organization's name settles (spec 2: what a careful reader of the name
-knows), for the `sectors_from_names` rule."""
+knows), for the `sectors_from_names` rule, and China's well-known state-owned groups, for the
+`state_owned_groups` rule."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib.resources import files
 
 from agreement_llm.models import Sector
 from agreement_llm.rules import fold
 
-__all__ = ["sector_from_name"]
+__all__ = ["sector_from_name", "state_owned_group"]
 
 _PROVINCES = (
     "anhui|beijing|chongqing|fujian|gansu|guangdong|guangxi|guizhou|hainan|hebei|heilongjiang"
@@ -65,3 +68,26 @@ def sector_from_name(name: str, said: Sector) -> Sector:
         (m.start(), i) for i, (_, rx) in enumerate(_FIRST_WORD_WINS) if (m := rx.search(folded))
     ]
     return _FIRST_WORD_WINS[min(found)[1]][0] if found else said
+
+
+@cache
+def _groups() -> tuple[str, ...]:
+    lines = files("agreement_llm").joinpath("state_owned_groups.txt").read_text(encoding="utf-8")
+    names = [n for line in lines.splitlines() if not line.startswith("#") for n in line.split("|")]
+    return tuple(sorted({f for n in names if (f := _folded(n))}, key=len, reverse=True))
+
+
+def _folded(name: str) -> str:
+    return fold(name.replace("&", " and ")).removeprefix("the ")
+
+
+def state_owned_group(name: str, short_name: str | None = None) -> str | None:
+    """The well-known Chinese state-owned group (`state_owned_groups.txt`: the central
+    enterprises and state-owned financial groups) whose name or short form an organization's
+    name or short name opens with ("CNOOC Gas & Power Group": CNOOC); None for none."""
+    for written in (name, short_name):
+        folded = _folded(written or "")
+        for group in _groups():
+            if folded == group or folded.startswith(f"{group} "):
+                return group
+    return None

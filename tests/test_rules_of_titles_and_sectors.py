@@ -1,6 +1,8 @@
-"""v19's rule `titles_from_the_text`: a person's title is the one the article writes beside
+"""v19's rules. `titles_from_the_text`: a person's title is the one the article writes beside
 their name, as written, where the model gave none, gave one with no title word, or gave a part
-of it. The articles are made up for the rule, not taken from the gold set."""
+of it. `state_owned_groups`: a party named as one of China's central state-owned groups (or a
+subsidiary opening with its name) is a state-owned enterprise. The articles are made up for
+the rules, not taken from the gold set."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pytest
 
 from agreement_llm.assembly import assemble
 from agreement_llm.persons import fuller_title, title_in_text
+from agreement_llm.sectors import state_owned_group
 from tests.test_rules_of_people_and_dates import _agreements, _answer, _people
 
 ARTICLE = (
@@ -76,3 +79,33 @@ def test_titles_from_the_text() -> None:
     titles = {p.name: p.title for p in record.agreements[0].people}
     assert titles["Li Wei"] is None
     assert titles["Wu Bo"] == "Alpha Port Chairman"
+
+
+@pytest.mark.parametrize(
+    ("name", "short", "group"),
+    [
+        ("CNOOC Gas & Power Group", None, "cnooc"),  # a subsidiary opens with its group's name
+        ("China Oil and Gas Pipeline Network Corp", None, "china oil and gas pipeline network"),
+        ("China Yangtze Shipping Group Co., Ltd.", "Sinotrans & CSC", "sinotrans"),
+        ("The Bank of China", None, "bank of china"),
+        ("People's Bank of China", None, None),  # the central bank: a name that only ends so
+        ("Harbour Shipping Group", None, None),
+    ],
+)
+def test_a_well_known_state_owned_group(name: str, short: str | None, group: str | None) -> None:
+    assert state_owned_group(name, short) == group
+
+
+def test_state_owned_groups() -> None:
+    text = "Harbour City and China Railway Tunnel Group signed an agreement."
+    answer = _answer(text, "Harbour City", "China Railway Tunnel Group")
+    answer["parties"][1]["sector"] = "company"
+    answers = _agreements(answer)
+    record, notes = assemble(answers, None, text, ["state_owned_groups"])
+    assert [p.sector.value for p in record.agreements[0].parties] == [
+        "company",  # the model's, kept: not a group of the list
+        "state_owned_enterprise",
+    ]
+    assert any("says state_owned_enterprise" in n for n in notes)
+    record, _ = assemble(answers, None, text, [])
+    assert record.agreements[0].parties[1].sector.value == "company"

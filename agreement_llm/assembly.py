@@ -265,6 +265,8 @@ def assemble(
             if one_by_one:
                 told.append(records[-1])
     records = documents.without_told_summaries(records, told, asked, notes)
+    if "collective_parties" in extra:  # "various departments of Tsinghua" signed them
+        records = documents.collective_parties(records, notes)
     if "areas_from_the_text" in extra:
         records = areas.with_listed_areas(records, body, notes)
     if people is not None:

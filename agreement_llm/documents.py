@@ -1,7 +1,7 @@
 """One record per document: a document a sentence names with parties of its own found, a list
 of partners split into one record each, a document the model wrote again for another sentence
 dropped, and a record counting several documents dropped when the article tells them one by
-one (the spec's rule 8)."""
+one (the spec's rule 8), and a party the text names only collectively named so (rule 4)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import StepAgreement
 
 __all__ = [
+    "collective_parties",
     "document_parties",
     "listed_partners",
     "names_new_parties",
@@ -130,3 +131,34 @@ def repeats(
         if found.evidence not in asked
         and (not told or (found.count or 1) == 1 or len(found.parties) >= 3)
     )
+
+
+_COLLECTIVE = re.compile(
+    r"\b(?:various|several|some|many|a number of|relevant|other)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:departments|units|organi[sz]ations|institutions|enterprises|companies|firms|agencies"
+    r"|bureaus|schools|colleges|institutes|subsidiaries|branches)\s+(?:of|under|from)\s+"
+    r"(?:the\s+)?(?P<name>[A-Z][\w'\u2019&-]*(?:\s+[A-Z][\w'\u2019&-]*)*)"
+)
+
+
+def collective_parties(records: list[Agreement], notes: list[str]) -> list[Agreement]:
+    """The records with a party their evidence names only collectively ("various departments
+    of Tsinghua have signed ...") named by that phrase as written (the spec: "relevant
+    organizations of Xiamen" is one party of that name), where the answer gave the
+    organization ("Tsinghua University") and the rest of the sentence does not name it."""
+    out = []
+    for i, record in enumerate(records):
+        sentence = f" {rules.fold(_COLLECTIVE.sub(' ', record.evidence))} "  # the rest of it
+        parties = list(record.parties)
+        for j, party in enumerate(parties):
+            if f" {rules.fold(party.name)} " in sentence:
+                continue
+            words = {w for w in rules.fold(party.name).split() if len(w) > 3}
+            for match in _COLLECTIVE.finditer(record.evidence):
+                if words & set(rules.fold(match["name"]).split()):
+                    phrase = match.group(0)
+                    notes.append(f"record {i}: {party.name!r} is named {phrase!r}")
+                    parties[j] = party.model_copy(update={"name": phrase, "short_name": None})
+                    break
+        out.append(record.model_copy(update={"parties": parties}))
+    return out

@@ -106,6 +106,7 @@ class PromptManifest(BaseModel):
             "documents_named_with_parties",
             "titles_from_the_text",
             "state_owned_groups",
+            "collective_parties",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

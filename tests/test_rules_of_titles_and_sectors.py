@@ -1,8 +1,9 @@
 """v19's rules. `titles_from_the_text`: a person's title is the one the article writes beside
 their name, as written, where the model gave none, gave one with no title word, or gave a part
 of it. `state_owned_groups`: a party named as one of China's central state-owned groups (or a
-subsidiary opening with its name) is a state-owned enterprise. The articles are made up for
-the rules, not taken from the gold set."""
+subsidiary opening with its name) is a state-owned enterprise. `collective_parties`: a party
+its sentence names only collectively ("various departments of X") is named by that phrase.
+The articles are made up for the rules, not taken from the gold set."""
 
 from __future__ import annotations
 
@@ -109,3 +110,24 @@ def test_state_owned_groups() -> None:
     assert any("says state_owned_enterprise" in n for n in notes)
     record, _ = assemble(answers, None, text, [])
     assert record.agreements[0].parties[1].sector.value == "company"
+
+
+def test_collective_parties() -> None:
+    told = (
+        "To date, various departments of Harbour University have signed cooperation agreements "
+        "with cities such as Alpha, Beta and Gamma."
+    )
+    named = "Harbour University and Delta City signed an agreement."
+    text = f"{named}\n{told}\n"
+    answers = _agreements(
+        _answer(named, "Harbour University", "Delta City"),
+        _answer(told, "Harbour University", "Alpha"),
+    )
+    record, notes = assemble(answers, None, text, ["collective_parties"])
+    assert [[p.name for p in a.parties] for a in record.agreements] == [
+        ["Harbour University", "Delta City"],  # its sentence names it whole: kept
+        ["various departments of Harbour University", "Alpha"],
+    ]
+    assert any("is named 'various departments of Harbour University'" in n for n in notes)
+    record, _ = assemble(answers, None, text, [])
+    assert record.agreements[1].parties[0].name == "Harbour University"

@@ -13,10 +13,10 @@ from typing import Any
 
 from agreement_llm import areas, documents, persons, rules
 from agreement_llm.dates import (
-    date_before,
-    date_in_sentence,
+    Context,
     published_on_from_text,
     resolve_weekday,
+    signing_date,
     stated_in_text,
 )
 from agreement_llm.grounding import FoldedText, Match, locate
@@ -209,24 +209,16 @@ def assemble(
         count = answer.count if answer.count is None or answer.count >= 1 else None
         if "counts_from_text" in extra:
             count = _count(count, evidence, where, notes)
-        signed_on = _date(answer.signed_on, text, own, f"{where}.signed_on", notes)
-        stated = date_in_sentence(evidence, own) if "dates_from_evidence" in extra else None
-        if stated is not None and stated != signed_on:
-            notes.append(f"{where}.signed_on: the date the evidence sentence gives")
-            signed_on = stated
         status = answer.status
         if "status_from_text" in extra and (said := rules.status_in_sentence(evidence)):
             if said != status:
                 notes.append(f"{where}.status: the evidence sentence says {said}")
             status = Status(said)
-        if stated is None and "dates_from_context" in extra and status is not Status.earlier:
-            before = date_before(evidence, body, own)
-            if before is not None and before != signed_on:
-                notes.append(f"{where}.signed_on: the date the sentences before it give")
-                signed_on = before
-            elif before is None and signed_on is not None and signed_on == own:
-                notes.append(f"{where}.signed_on: the article's own date, not the signing's")
-                signed_on = None
+        signed_on = signing_date(
+            _date(answer.signed_on, text, own, f"{where}.signed_on", notes),
+            Context(evidence, body, own, extra, f"{where}.signed_on", notes),
+            background=status is Status.earlier,
+        )
         base: dict[str, Any] = {
             "title": title,
             "kind": kind,

@@ -7,6 +7,8 @@ whether the text gives a month and day at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -14,13 +16,16 @@ from pydantic import BaseModel, ConfigDict
 from agreement_llm.models import ArticleRecord, PartialDate
 
 __all__ = [
+    "Context",
     "DateChange",
     "apply_date_rules",
     "date_before",
     "infer_year",
     "published_on_from_text",
     "resolve_weekday",
+    "signing_date",
     "stated_in_text",
+    "weekday_alone",
 ]
 
 
@@ -246,3 +251,68 @@ def date_before(
 
 def _on_a_dateline(line: str) -> bool:
     return any(_is_dateline(line, m) for rx in _DATES if (m := rx.search(line.lower())))
+
+
+_DATE_AFTER = re.compile(  # "on Tuesday, March 3" / "on Tuesday (the 3rd)": a date beside it
+    r"^[\s,(]*(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\b|" + _MONTH_WORD + ")", re.IGNORECASE
+)
+
+
+def weekday_alone(evidence: str, sentences: list[str], article_date: PartialDate | None) -> bool:
+    """True when the article's own date is not in the text and the signing is dated by a
+    weekday alone ("signed on Tuesday", no date beside it), in the evidence or in the nearest
+    sentence before it that dates anything: the spec leaves that date null."""
+    if article_date is not None:
+        return False
+    before = sentences[: sentences.index(evidence)] if evidence in sentences else []
+    for sentence in [evidence, *reversed(before)]:
+        weekday = _ON_WEEKDAY.search(sentence)
+        if weekday is not None:
+            return not _DATE_AFTER.match(sentence[weekday.end() :])
+        if date_in_sentence(sentence, None) is not None and not _on_a_dateline(sentence):
+            return False
+    return False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What dates one agreement: its evidence sentence among the article's sentences, the
+    article's own date, the rules a version names, and where to note each change."""
+
+    evidence: str
+    sentences: list[str]
+    own: PartialDate | None
+    rules: Collection[str]
+    where: str
+    notes: list[str]
+
+
+def signing_date(
+    given: PartialDate | None, at: Context, *, background: bool = False
+) -> PartialDate | None:
+    """The signing date of an agreement the model dated `given`, under the rules a version
+    names: the date its evidence gives (`dates_from_evidence`); else, for one not mentioned
+    as `background`, the date of the nearest sentence before it, and not the article's own date
+    alone (`dates_from_context`); and none where a weekday alone dates it and the article's
+    own date is not in the text (`weekdays_need_the_articles_date`)."""
+    signed_on = given
+    stated = date_in_sentence(at.evidence, at.own) if "dates_from_evidence" in at.rules else None
+    if stated is not None and stated != signed_on:
+        at.notes.append(f"{at.where}: the date the evidence sentence gives")
+        signed_on = stated
+    if stated is None and "dates_from_context" in at.rules and not background:
+        before = date_before(at.evidence, at.sentences, at.own)
+        if before is not None and before != signed_on:
+            at.notes.append(f"{at.where}: the date the sentences before it give")
+            signed_on = before
+        elif before is None and signed_on is not None and signed_on == at.own:
+            at.notes.append(f"{at.where}: the article's own date, not the signing's")
+            signed_on = None
+    if (
+        signed_on is not None
+        and "weekdays_need_the_articles_date" in at.rules
+        and weekday_alone(at.evidence, at.sentences, at.own)
+    ):
+        at.notes.append(f"{at.where}: a weekday alone, and the article's date is not in the text")
+        signed_on = None
+    return signed_on

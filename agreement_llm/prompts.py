@@ -107,6 +107,7 @@ class PromptManifest(BaseModel):
             "titles_from_the_text",
             "state_owned_groups",
             "collective_parties",
+            "weekdays_need_the_articles_date",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

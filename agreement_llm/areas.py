@@ -1,5 +1,6 @@
 """The fields of cooperation an article lists (spec 2, `areas`: one short noun phrase each, as
-written): "the two sides will cooperate in the areas of A, B and C" gives A, B and C."""
+written): "the two sides will cooperate in the areas of A, B and C" gives A, B and C; a phrase
+the article uses only where it speaks of neither cooperation nor an agreement is none."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from agreement_llm.models import Agreement, Status
 from agreement_llm.rules import fold
 
-__all__ = ["areas_listed", "with_listed_areas"]
+__all__ = ["areas_listed", "only_fields_of_cooperation", "with_listed_areas"]
 
 # what opens a list of fields: "cooperate in (the areas of)", "cooperation on", "cooperate
 # around", "cooperation in respect of", "cooperate in industries such as", "in the field of"
@@ -96,3 +97,31 @@ def _same_field(a: str, b: str) -> bool:
     "smart city construction" and "smart city development")."""
     x, y = set(fold(a).split()), set(fold(b).split())
     return bool(x and y) and 4 * len(x & y) >= len(x) + len(y)
+
+
+# a sentence about cooperation or an agreement (where a field of cooperation is written)
+_ABOUT_COOPERATION = re.compile(
+    r"\b(?:cooperat|collaborat|agreement|memorand|mous?\b|contract|partner|sign|will\b|joint"
+    r"|two sides|both sides|both parties|focus|areas?\b|fields?\b|sectors?\b)",
+    re.IGNORECASE,
+)
+
+
+def only_fields_of_cooperation(
+    records: list[Agreement], sentences: Sequence[str], notes: list[str]
+) -> list[Agreement]:
+    """The records without the areas that the article writes only in sentences that speak of
+    neither cooperation nor an agreement ("Inner Mongolia's construction on economics,
+    politics, culture ... have all achieved great results": no field of cooperation)."""
+    out = []
+    for i, record in enumerate(records):
+        kept = []
+        for area in record.areas:
+            folded = f" {fold(area)} "
+            where = [s for s in sentences if folded in f" {fold(s)} "]
+            if where and not any(_ABOUT_COOPERATION.search(s) for s in where):
+                notes.append(f"record {i}.areas: {area!r} is no field of cooperation; dropped")
+                continue
+            kept.append(area)
+        out.append(record if kept == record.areas else record.model_copy(update={"areas": kept}))
+    return out

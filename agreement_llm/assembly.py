@@ -261,6 +261,8 @@ def assemble(
         records = documents.collective_parties(records, notes)
     if "areas_from_the_text" in extra:
         records = areas.with_listed_areas(records, body, notes)
+    if "areas_of_cooperation" in extra:
+        records = areas.only_fields_of_cooperation(records, body, notes)
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes

@@ -1,7 +1,7 @@
-"""One record per document: a document a sentence names with parties of its own found, a list
-of partners split into one record each, a document the model wrote again for another sentence
-dropped, and a record counting several documents dropped when the article tells them one by
-one (the spec's rule 8), and a party the text names only collectively named so (rule 4)."""
+"""One record per document (the spec's labelling rules): a document a sentence names with
+parties of its own is found, a list of partners is split into one record each, a document the
+model wrote again for another sentence is dropped, as is a record counting several documents
+the article tells one by one; a party the text names only collectively is named so."""
 
 from __future__ import annotations
 

@@ -108,6 +108,7 @@ class PromptManifest(BaseModel):
             "state_owned_groups",
             "collective_parties",
             "weekdays_need_the_articles_date",
+            "areas_of_cooperation",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

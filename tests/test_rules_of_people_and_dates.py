@@ -1,7 +1,8 @@
 """v16's rules: a party written as a person with their title, the people of each agreement's
 sentence, the headline that tells no role and is not the evidence, "after signing the MOU",
-the date of the sentences before an agreement's, and v17's fields of cooperation a sentence
-lists (each an optional rule a version names).
+the date of the sentences before an agreement's, v17's fields of cooperation a sentence
+lists, and v19's areas only where the article speaks of cooperation (each an optional rule a
+version names).
 The articles are made up for the rules, not taken from the gold set."""
 
 from __future__ import annotations
@@ -301,3 +302,19 @@ def test_areas_from_the_text() -> None:
     text = FIELDS + "Harbour City also signed an agreement with Beta Port Company.\n"
     several = assemble(two, None, text, ["areas_from_the_text"])[0].agreements
     assert [a.areas for a in several] == [[], []]  # whose fields they are is not said
+
+
+def test_areas_of_cooperation() -> None:
+    """v19: a phrase written only where the article speaks of neither cooperation nor an
+    agreement is no field of cooperation."""
+    signed = "Harbour City and Alpha Oil signed an agreement to cooperate in logistics."
+    speech = "The mayor said the city's economy, culture and tourism have all grown."
+    text = f"{signed}\n{speech}\n"
+    answers = _agreements(
+        _answer(signed, "Harbour City", "Alpha Oil", areas=["logistics", "culture", "tourism"])
+    )
+    record, notes = assemble(answers, None, text, ["areas_of_cooperation"])
+    assert record.agreements[0].areas == ["logistics"]
+    assert any("'culture' is no field of cooperation" in n for n in notes)
+    record, _ = assemble(answers, None, text, [])
+    assert record.agreements[0].areas == ["logistics", "culture", "tourism"]

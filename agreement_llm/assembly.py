@@ -169,7 +169,8 @@ def assemble(
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
     # an agreement is a document: it is reported by a sentence that names one
-    body = rules.sentences(text)
+    whole = "sentences_past_abbreviations" in extra  # "Co., Ltd. and ..." ends no sentence
+    body = rules.sentences(text, past_abbreviations=whole)
     candidates = [s for s in body if rules.names_a_document(s)]
     if "evidence_not_the_headline" in extra:  # a sentence of the body reports it better
         candidates = rules.without_headline(candidates, text) or candidates
@@ -333,7 +334,12 @@ def _seat(
         range(len(records))
     )
     # split once for every person (roles_from_the_text reads the sentences naming each)
-    said = persons.separate_sentences(text) if "roles_from_the_text" in extra else None
+    whole = "sentences_past_abbreviations" in extra
+    said = (
+        persons.separate_sentences(text, past_abbreviations=whole)
+        if "roles_from_the_text" in extra
+        else None
+    )
     if said is not None and "roles_not_from_headlines" in extra:
         said = rules.without_headline(said, text)
     after = "after_signing_is_signed" in extra  # "X and Y after signing the MOU": they signed

@@ -49,9 +49,10 @@ _WITNESSED = re.compile(r"\bwitness")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z0-9)])\.(?=[A-Z])")  # "in Jinan.Li Ganjie attended"
 
 
-def separate_sentences(text: str) -> list[str]:
-    """The article's sentences, also where the text runs them together at a full stop."""
-    return sentences(_RUN_TOGETHER.sub(". ", text))
+def separate_sentences(text: str, *, past_abbreviations: bool = False) -> list[str]:
+    """The article's sentences, also where the text runs them together at a full stop (with
+    `past_abbreviations`, as `rules.sentences` splits them)."""
+    return sentences(_RUN_TOGETHER.sub(". ", text), past_abbreviations=past_abbreviations)
 
 
 # "shakes hands with Y after signing the MOU": signing as a verb, not "the signing ceremony"

@@ -109,6 +109,7 @@ class PromptManifest(BaseModel):
             "collective_parties",
             "weekdays_need_the_articles_date",
             "areas_of_cooperation",
+            "sentences_past_abbreviations",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

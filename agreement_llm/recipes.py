@@ -36,15 +36,21 @@ __all__ = ["run_stepwise", "unreported"]
 
 
 def unreported(
-    text: str, answer: AgreementsAnswer, one_by_one: bool = False, named: bool = False
+    text: str,
+    answer: AgreementsAnswer,
+    one_by_one: bool = False,
+    named: bool = False,
+    whole: bool = False,
 ) -> list[str]:
     """The article's sentences that report several documents (`rules.several_documents`) and
     that none of the answer's agreements came from: where a small model lists one agreement
     of a forum's or a list's many. With `one_by_one`, in an article that reports several
     documents, also the sentences that tell one of them (`rules.one_document_signed`). With
     `named`, also a sentence that signs a document it names with parties none of the answer's
-    agreements has (`documents.names_new_parties`: "the Agreement among A, B and C")."""
-    candidates = [s for s in rules.sentences(text) if rules.names_a_document(s)]
+    agreements has (`documents.names_new_parties`: "the Agreement among A, B and C"). With
+    `whole`, sentences are not cut at abbreviations (`rules.sentences(past_abbreviations=)`)."""
+    sentences = rules.sentences(text, past_abbreviations=whole)
+    candidates = [s for s in sentences if rules.names_a_document(s)]
     reported = {
         rules.best_sentence(
             [
@@ -111,7 +117,8 @@ async def run_stepwise(
         if step.name == "sentences":  # step 1 again for each sentence of several documents
             one_by_one = "documents_one_by_one" in prompt.manifest.rules
             named = "documents_named_with_parties" in prompt.manifest.rules
-            for sentence in unreported(text, agreements, one_by_one, named):
+            whole = "sentences_past_abbreviations" in prompt.manifest.rules
+            for sentence in unreported(text, agreements, one_by_one, named, whole):
                 cue = step.cue.replace("{sentence}", sentence)
                 more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
                 said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]

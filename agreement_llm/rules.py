@@ -151,12 +151,31 @@ def fold(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+_ABBREVIATION = re.compile(
+    r"\b(?:co|no|nos|mr|mrs|ms|dr|st|jr|sr|inc|ltd|corp|gov|prof|dept|vs|etc)\.$", re.IGNORECASE
+)
 
 
-def sentences(text: str) -> list[str]:
-    """The article's sentences (its lines split at sentence ends), header lines left out."""
-    body = [line for line in text.split("\n") if not line.startswith(("SOURCE:", "TITLE:"))]
-    parts = _SENTENCE_END.split("\n".join(body))
+def sentences(text: str, *, past_abbreviations: bool = False) -> list[str]:
+    """The article's sentences (its lines split at sentence ends), header lines left out. With
+    `past_abbreviations`, a full stop that ends an abbreviation ("Co., Ltd. and", "No. 4") or
+    is followed by a lower-case word ("etc. since") ends no sentence."""
+    body = "\n".join(
+        line for line in text.split("\n") if not line.startswith(("SOURCE:", "TITLE:"))
+    )
+    if not past_abbreviations:
+        parts = _SENTENCE_END.split(body)
+    else:
+        parts, start = [], 0
+        for end in _SENTENCE_END.finditer(body):
+            if "\n" not in end.group() and (
+                _ABBREVIATION.search(body[start : end.start()])
+                or body[end.end() : end.end() + 1].islower()
+            ):
+                continue
+            parts.append(body[start : end.start()])
+            start = end.end()
+        parts.append(body[start:])
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 

@@ -13,6 +13,7 @@ from agreement_llm import extract_with_details
 from agreement_llm.config import OutputStyle
 from agreement_llm.documents import document_parties, names_new_parties
 from agreement_llm.recipes import unreported
+from agreement_llm.rules import sentences
 from agreement_llm.steps import AgreementsAnswer
 from tests.fakes import Script
 from tests.test_recipes import FAST, _endpoint, _reply
@@ -105,3 +106,30 @@ def test_v18_asks_about_the_named_document_and_v17_does_not() -> None:
     )
     assert [a.step for a in result.attempts] == ["agreements", "people"]
     assert len(result.record.agreements) == 1
+
+
+ABBREVIATED = (
+    "Harbour Group and Beta Shipping Co., Ltd. signed a memorandum. Gao Yu of No. 4 Bureau, "
+    "Li Wei and others attended, etc. since the talks began.\nThe Mr. Sun spoke."
+)
+
+
+def test_sentences_past_abbreviations() -> None:
+    """v20's rule `sentences_past_abbreviations`: a full stop that ends an abbreviation or is
+    followed by a lower-case word ends no sentence (a newline always does)."""
+    assert sentences(ABBREVIATED, past_abbreviations=True) == [
+        "Harbour Group and Beta Shipping Co., Ltd. signed a memorandum.",
+        "Gao Yu of No. 4 Bureau, Li Wei and others attended, etc. since the talks began.",
+    ]  # "The Mr. Sun spoke." is too short to be a sentence of the article
+    cut = sentences(ABBREVIATED)  # without the rule: cut after "Ltd." and "etc."
+    assert cut[0] == "Harbour Group and Beta Shipping Co., Ltd."
+
+
+def test_the_sentence_asked_about_is_whole_with_v20() -> None:
+    text = ARTICLE.replace("Beta Shipping Corporation", "Beta Shipping Co., Ltd.")
+    found = AgreementsAnswer.model_validate(
+        {"agreements": [_answer(FIRST, "Harbour Group", "Alpha Oil")]}
+    )
+    whole = NAMED.replace("Beta Shipping Corporation", "Beta Shipping Co., Ltd.")
+    assert unreported(text, found, named=True, whole=True) == [whole]
+    assert unreported(text, found, named=True) != [whole]  # cut after "Ltd."

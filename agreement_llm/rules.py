@@ -163,19 +163,20 @@ def sentences(text: str, *, past_abbreviations: bool = False) -> list[str]:
     body = "\n".join(
         line for line in text.split("\n") if not line.startswith(("SOURCE:", "TITLE:"))
     )
-    if not past_abbreviations:
-        parts = _SENTENCE_END.split(body)
-    else:
-        parts, start = [], 0
-        for end in _SENTENCE_END.finditer(body):
-            if "\n" not in end.group() and (
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(body):
+        if (
+            past_abbreviations
+            and "\n" not in end.group()
+            and (
                 _ABBREVIATION.search(body[start : end.start()])
                 or body[end.end() : end.end() + 1].islower()
-            ):
-                continue
-            parts.append(body[start : end.start()])
-            start = end.end()
-        parts.append(body[start:])
+            )
+        ):
+            continue
+        parts.append(body[start : end.start()])
+        start = end.end()
+    parts.append(body[start:])
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 
@@ -251,7 +252,7 @@ def one_document_signed(sentence: str) -> bool:
     memorandum on X was signed by ...", "B signed an agreement with C"), not several."""
     low = sentence.lower()
     return bool(
-        _ONE_DOCUMENT.search(low) and _SIGNING_VERB.search(low) and not several_documents(sentence)
+        _ONE_DOCUMENT.search(low) and signing_verb(sentence) and not several_documents(sentence)
     )
 
 

@@ -151,9 +151,10 @@ def collective_parties(records: list[Agreement], notes: list[str]) -> list[Agree
         sentence = f" {rules.fold(_COLLECTIVE.sub(' ', record.evidence))} "  # the rest of it
         parties = list(record.parties)
         for j, party in enumerate(parties):
-            if f" {rules.fold(party.name)} " in sentence:
+            name = rules.fold(party.name)
+            if f" {name} " in sentence:
                 continue
-            words = {w for w in rules.fold(party.name).split() if len(w) > 3}
+            words = {w for w in name.split() if len(w) > 3}
             for match in _COLLECTIVE.finditer(record.evidence):
                 if words & set(rules.fold(match["name"]).split()):
                     phrase = match.group(0)

@@ -27,7 +27,6 @@ from agreement_llm.models import (
     PartialDate,
     Party,
     Person,
-    Role,
     Sector,
     Status,
 )
@@ -345,6 +344,10 @@ def _seat(
     after = "after_signing_is_signed" in extra  # "X and Y after signing the MOU": they signed
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     by_sentence = "people_in_their_sentence" in extra
+    next_ones = "people_of_the_next_sentence" in extra  # "The document was signed by A and B"
+    body = rules.sentences(text, past_abbreviations=whole) if next_ones else []
+    written_in = [persons.sentences_of(r.evidence, body) for r in records]
+    once = "people_once" in extra  # a person the people step gives twice sits once in each
     for k, person in enumerate(answer.people):
         where = f"people[{k}]"
         name = source.keep(person.name, f"{where}.name")
@@ -355,6 +358,10 @@ def _seat(
         if split is not None and rules.whole_word_in(split[1], text):
             written, name = split
             source.notes.append(f"{where}.name: {name!r} with its title {written!r} before it")
+        after_title = persons.name_after(name, text) if "names_after_titles" in extra else None
+        if after_title is not None:  # the model gave the title: the name the text writes after it
+            source.notes.append(f"{where}.name: {after_title!r}, written after the title {name!r}")
+            written, name = written or name, after_title
         if "persons_have_names" in extra and not persons.is_a_name(name):
             source.notes.append(f"{where}.name: {name!r} is not a person's name; dropped")
             continue
@@ -364,17 +371,9 @@ def _seat(
         ):
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
-        role = person.role
         found = persons.role_in_text(name, said, after_signing=after) if said is not None else None
-        if found == "signatory" and role is not Role.signatory:
-            source.notes.append(f"{where}.role: the text says {name} signed: signatory")
-            role = Role.signatory
-        elif found is not None and found != "signatory" and role is Role.signatory:
-            source.notes.append(f"{where}.role: the text does not say {name} signed: {found}")
-            role = Role(found)
-        elif found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
-            source.notes.append(f"{where}.role: the text says {name} witnessed it: witness")
-            role = Role.witness
+        witnesses = "witnesses_from_the_text" in extra
+        role = persons.role_as_written(person.role, found, name, source.notes, where, witnesses)
         title = source.keep(person.title, f"{where}.title") or (
             source.keep(written, f"{where}.title") if written else None
         )
@@ -391,8 +390,10 @@ def _seat(
             )
         ]
         if by_sentence:  # the sentences of some but not all agreements name them: those
-            mine = [i for i in live if rules.whole_word_in(name, records[i].evidence)]
+            mine = [i for i in live if any(rules.whole_word_in(name, s) for s in written_in[i])]
             own = mine if mine and len(mine) < len(live) else own
         for i in own if own and len(own) < len(live) else live:
+            if once and any(rules.fold(p.name) == rules.fold(name) for p in seats[i]):
+                continue
             seats[i].append(Person(name=name, title=title, organization=organization, role=role))
     return [r.model_copy(update={"people": seats[i]}) for i, r in enumerate(records)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agreement_llm.models import Role
 from agreement_llm.rules import fold, sentences, whole_word_in
 
 __all__ = [
@@ -55,6 +56,26 @@ def separate_sentences(text: str, *, past_abbreviations: bool = False) -> list[s
     return sentences(_RUN_TOGETHER.sub(". ", text), past_abbreviations=past_abbreviations)
 
 
+# "The document was signed by A and B": a sentence that speaks of the one document just named
+_REFERS_BACK = re.compile(
+    r"(?:the|this|that)\s+(?:document|agreement|memorandum|mou|deal|contract|pact)\b(?!s)"
+    r"|it\s+was\s+(?:signed|inked)\b",
+    re.IGNORECASE,
+)
+
+
+def sentences_of(evidence: str, candidates: Sequence[str]) -> list[str]:
+    """An agreement's evidence sentence, and the sentence after it (in `candidates`, the
+    article's sentences) when that one opens by speaking of the document just named ("The
+    document was signed by A and B")."""
+    after = [
+        candidates[i + 1]
+        for i, sentence in enumerate(candidates[:-1])
+        if sentence == evidence and _REFERS_BACK.match(candidates[i + 1])
+    ]
+    return [evidence, *after]
+
+
 # "shakes hands with Y after signing the MOU": signing as a verb, not "the signing ceremony"
 _AFTER_SIGNING = re.compile(
     r"\b(?:after|upon|before|while|when) signing (?:the|a|an|this|these|two|three|four|five)\b"
@@ -77,6 +98,24 @@ def role_in_text(
     if any(_WITNESSED.search(s) for s in mine):
         return "witness"
     return "attendee"
+
+
+def role_as_written(
+    role: Role, found: str | None, name: str, notes: list[str], where: str, witnesses: bool
+) -> Role:
+    """The person's role as the text supports it (`found`, from `role_in_text`): signatory when
+    the text says they signed, not signatory when it does not, and (with `witnesses`) witness
+    for an attendee the text says witnessed it; each change is noted."""
+    if found == "signatory" and role is not Role.signatory:
+        notes.append(f"{where}.role: the text says {name} signed: signatory")
+        return Role.signatory
+    if found is not None and found != "signatory" and role is Role.signatory:
+        notes.append(f"{where}.role: the text does not say {name} signed: {found}")
+        return Role(found)
+    if found == "witness" and role is Role.attendee and witnesses:
+        notes.append(f"{where}.role: the text says {name} witnessed it: witness")
+        return Role.witness
+    return role
 
 
 _TITLE_WORDS = frozenset(
@@ -139,6 +178,21 @@ def name_after_title(name: str) -> tuple[str, str] | None:
         return None
     title = " ".join(words[: len(words) - len(rest)])
     return title, " ".join(rest)
+
+
+_NAME = r"(?P<name>[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){1,3})\b(?!\s+(?:of|for)\b)"
+
+
+def name_after(title: str, text: str) -> str | None:
+    """The name the text writes right after a title the model gave as a person's name
+    ("Minister of Industry, Mines and Energy, Neila Nouira Genji"); None when the value does
+    not open with a title word or no capitalised name follows it in the text."""
+    first = fold(title).split()[:1]
+    if not first or first[0] not in _TITLE_WORDS:
+        return None
+    found = re.search(re.escape(title) + r",?\s+" + _NAME, text)
+    name = found.group("name") if found else None
+    return name if name and not looks_like_an_organization(name) else None
 
 
 _OF_ORGANIZATION = re.compile(r"\bof (?:the )?(?P<org>.+?)(?= under | in | at | and |$)")

@@ -110,6 +110,9 @@ class PromptManifest(BaseModel):
             "weekdays_need_the_articles_date",
             "areas_of_cooperation",
             "sentences_past_abbreviations",
+            "people_of_the_next_sentence",
+            "people_once",
+            "names_after_titles",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

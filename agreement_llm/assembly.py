@@ -40,7 +40,7 @@ from agreement_llm.steps import (
     StepParty,
 )
 
-__all__ = ["assemble", "people_as_parties"]
+__all__ = ["assemble"]
 
 
 class _Source:
@@ -163,7 +163,7 @@ def assemble(
     """The record the steps' answers make under the spec's rules (and the optional `extra`
     rules a version names), and notes on each value the rules changed or dropped. An answer
     whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it; a party
-    that is a person (`people_as_parties`) becomes the organization `signs_for` names."""
+    that is a person (`persons.people_as_parties`) becomes the organization `signs_for` names."""
     notes: list[str] = []
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
@@ -266,25 +266,6 @@ def assemble(
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
-
-
-def people_as_parties(
-    agreements: AgreementsAnswer, people: PeopleAnswer | None, text: str, extra: Collection[str]
-) -> list[str]:
-    """The parties of the answer that are people: a name the people step gives with a title
-    (the minister who signed, written as the party), not an organization's name, and (under
-    `parties_from_titles`) not one whose title names its organization."""
-    named = {p.name for p in people.people if p.title} if people is not None else set()
-    titles = "parties_from_titles" in extra
-    found = [
-        party.name
-        for answer in agreements.agreements
-        for party in answer.parties
-        if party.name in named
-        and not persons.looks_like_an_organization(party.name)
-        and not (titles and persons.organization_in_title(party.name, text))
-    ]
-    return list(dict.fromkeys(found))
 
 
 def _organizations(

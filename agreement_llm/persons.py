@@ -5,18 +5,23 @@ the text writes beside a name."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from agreement_llm.models import Role
 from agreement_llm.rules import fold, sentences, whole_word_in
+from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 
 __all__ = [
     "fuller_title",
     "is_a_name",
     "looks_like_an_organization",
+    "name_after",
     "name_after_title",
     "organization_in_title",
+    "people_as_parties",
+    "role_as_written",
     "role_in_text",
+    "sentences_of",
     "separate_sentences",
     "title_in_text",
 ]
@@ -316,3 +321,22 @@ def fuller_title(given: str | None, written: str | None) -> str | None:
     if given is None or not any(_title_word(w) for w in given.split()):
         return written
     return written if f" {fold(given)} " in f" {fold(written)} " else given
+
+
+def people_as_parties(
+    agreements: AgreementsAnswer, people: PeopleAnswer | None, text: str, extra: Collection[str]
+) -> list[str]:
+    """The parties of the answer that are people: a name the people step gives with a title
+    (the minister who signed, written as the party), not an organization's name, and (under
+    `parties_from_titles`) not one whose title names its organization."""
+    named = {p.name for p in people.people if p.title} if people is not None else set()
+    titles = "parties_from_titles" in extra
+    found = [
+        party.name
+        for answer in agreements.agreements
+        for party in answer.parties
+        if party.name in named
+        and not looks_like_an_organization(party.name)
+        and not (titles and organization_in_title(party.name, text))
+    ]
+    return list(dict.fromkeys(found))

@@ -15,7 +15,7 @@ from typing import Any
 import openai
 
 from agreement_llm import documents, rules
-from agreement_llm.assembly import assemble, people_as_parties
+from agreement_llm.assembly import assemble
 from agreement_llm.config import Endpoint
 from agreement_llm.errors import InputError
 from agreement_llm.examples import choose, render
@@ -23,6 +23,7 @@ from agreement_llm.llm import Attempt, BeforeRequest, call_model
 from agreement_llm.models import (
     ArticleRecord,
 )
+from agreement_llm.persons import people_as_parties
 from agreement_llm.prompts import Prompt, Step
 from agreement_llm.retry import RetryPolicy
 from agreement_llm.steps import (

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from agreement_llm.areas import areas_listed
-from agreement_llm.assembly import assemble, people_as_parties
+from agreement_llm.assembly import assemble
 from agreement_llm.dates import date_before
 from agreement_llm.models import PartialDate, Role
-from agreement_llm.persons import organization_in_title, role_in_text
+from agreement_llm.persons import organization_in_title, people_as_parties, role_in_text
 from agreement_llm.rules import sentences, without_headline
 from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 

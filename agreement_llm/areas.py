@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from agreement_llm.models import Agreement, Status
 from agreement_llm.rules import fold
 
-__all__ = ["areas_listed", "only_fields_of_cooperation", "with_listed_areas"]
+__all__ = ["areas_listed", "only_fields_of_cooperation", "with_listed_areas", "without_unnamed"]
 
 # what opens a list of fields: "cooperate in (the areas of)", "cooperation on", "cooperate
 # around", "cooperation in respect of", "cooperate in industries such as", "in the field of"
@@ -124,5 +124,25 @@ def only_fields_of_cooperation(
                 notes.append(f"record {i}.areas: {area!r} is no field of cooperation; dropped")
                 continue
             kept.append(area)
+        out.append(record if kept == record.areas else record.model_copy(update={"areas": kept}))
+    return out
+
+
+_UNNAMED = re.compile(
+    r"(?:other|related|relevant|various|all|many|more|different|multiple)\s+"
+    r"(?:fields?|areas?|aspects?|sectors?|industries|domains?)",
+    re.IGNORECASE,
+)
+
+
+def without_unnamed(records: list[Agreement], notes: list[str]) -> list[Agreement]:
+    """The records without the areas that name no field ("other fields", "related areas")."""
+    out = []
+    for i, record in enumerate(records):
+        kept = [a for a in record.areas if not _UNNAMED.fullmatch(a.strip())]
+        if kept != record.areas:
+            notes.append(
+                f"record {i}.areas: {len(record.areas) - len(kept)} name no field; dropped"
+            )
         out.append(record if kept == record.areas else record.model_copy(update={"areas": kept}))
     return out

@@ -19,7 +19,7 @@ from agreement_llm.dates import (
     signing_date,
     stated_in_text,
 )
-from agreement_llm.grounding import FoldedText, Match, locate
+from agreement_llm.grounding import FoldedText, Match, locate, numbers_written
 from agreement_llm.models import (
     Agreement,
     ArticleRecord,
@@ -57,6 +57,7 @@ class _Source:
         self.as_written = "names_as_written" in extra
         self.titles = "parties_from_titles" in extra
         self.groups = "state_owned_groups" in extra
+        self.numbers = "amounts_as_written" in extra  # a number is the article's, or none
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -137,6 +138,9 @@ def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None
     currency = rules.currency_from_text(text) or rules.currency_code(value.currency)
     if amount is None or currency is None:
         source.notes.append(f"{where}: {text!r} gives no amount and currency; dropped")
+        return None
+    if source.numbers and not numbers_written(text, source.text):
+        source.notes.append(f"{where}: the article does not write the number of {text!r}; dropped")
         return None
     return Money(amount=amount, currency=currency, text=text)
 
@@ -263,6 +267,8 @@ def assemble(
         records = areas.with_listed_areas(records, body, notes)
     if "areas_of_cooperation" in extra:
         records = areas.only_fields_of_cooperation(records, body, notes)
+    if "areas_named" in extra:  # "other fields" names none
+        records = areas.without_unnamed(records, notes)
     if people is not None:
         records = _seat(records, people, source, extra, text)
     return ArticleRecord(published_on=own, agreements=records), notes
@@ -353,8 +359,7 @@ def _seat(
             source.notes.append(f"{where}.name: {name!r} is an organization, not a person; dropped")
             continue
         found = persons.role_in_text(name, said, after_signing=after) if said is not None else None
-        witnesses = "witnesses_from_the_text" in extra
-        role = persons.role_as_written(person.role, found, name, source.notes, where, witnesses)
+        role = persons.role_as_written(person.role, found, name, source.notes, where, extra)
         title = source.keep(person.title, f"{where}.title") or (
             source.keep(written, f"{where}.title") if written else None
         )

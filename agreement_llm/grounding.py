@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from agreement_llm.models import ArticleRecord
 from agreement_llm.textnorm import fold, fold_char, fold_quotes
 
-__all__ = ["GroundingReport", "Match", "Span", "ground", "locate"]
+__all__ = ["GroundingReport", "Match", "Span", "ground", "locate", "numbers_written"]
 
 FUZZY_THRESHOLD = 85.0
 _MIN_FUZZY_LEN = 4
@@ -251,3 +251,13 @@ def grounded_values(record: ArticleRecord) -> Iterator[GroundedValue]:
                 value = getattr(person, name)
                 if value:
                     yield GroundedValue(f"{base}.people[{j}].{name}", value)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_written(value: str, text: str) -> bool:
+    """True when every number in `value` is written in `text` as it is: "1.2 billion yuan"
+    is near "0.5 billion yuan" as a string, but its number is not the article's."""
+    written = set(_NUMBER.findall(text))
+    return all(number in written for number in _NUMBER.findall(value))

@@ -106,20 +106,24 @@ def role_in_text(
 
 
 def role_as_written(
-    role: Role, found: str | None, name: str, notes: list[str], where: str, witnesses: bool
+    role: Role, found: str | None, name: str, notes: list[str], where: str, extra: Collection[str]
 ) -> Role:
     """The person's role as the text supports it (`found`, from `role_in_text`): signatory when
-    the text says they signed, not signatory when it does not, and (with `witnesses`) witness
-    for an attendee the text says witnessed it; each change is noted."""
+    the text says they signed, not signatory when it does not, witness for an attendee the
+    text says witnessed it (rule `witnesses_from_the_text`) and attendee for a witness it says
+    only attended or spoke (`witnesses_as_written`); each change is noted."""
     if found == "signatory" and role is not Role.signatory:
         notes.append(f"{where}.role: the text says {name} signed: signatory")
         return Role.signatory
     if found is not None and found != "signatory" and role is Role.signatory:
         notes.append(f"{where}.role: the text does not say {name} signed: {found}")
         return Role(found)
-    if found == "witness" and role is Role.attendee and witnesses:
+    if found == "witness" and role is Role.attendee and "witnesses_from_the_text" in extra:
         notes.append(f"{where}.role: the text says {name} witnessed it: witness")
         return Role.witness
+    if found == "attendee" and role is Role.witness and "witnesses_as_written" in extra:
+        notes.append(f"{where}.role: the text does not say {name} witnessed it: attendee")
+        return Role.attendee
     return role
 
 

@@ -113,6 +113,9 @@ class PromptManifest(BaseModel):
             "people_of_the_next_sentence",
             "people_once",
             "names_after_titles",
+            "witnesses_as_written",
+            "areas_named",
+            "amounts_as_written",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

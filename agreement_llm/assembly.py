@@ -19,7 +19,7 @@ from agreement_llm.dates import (
     signing_date,
     stated_in_text,
 )
-from agreement_llm.grounding import FoldedText, Match, locate, numbers_written
+from agreement_llm.grounding import FoldedText, Match, locate
 from agreement_llm.models import (
     Agreement,
     ArticleRecord,
@@ -57,7 +57,7 @@ class _Source:
         self.as_written = "names_as_written" in extra
         self.titles = "parties_from_titles" in extra
         self.groups = "state_owned_groups" in extra
-        self.numbers = "amounts_as_written" in extra  # a number is the article's, or none
+        self.numbers = "numbers_as_written" in extra  # "1.2 billion" is not near "0.5 billion"
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -65,7 +65,7 @@ class _Source:
             return None
         if self.phrases and "_" in value and " " not in value:
             value = value.replace("_", " ")  # "port_logistics": a phrase written as a name
-        if locate(value, self.folded).status is Match.not_found or (
+        if locate(value, self.folded, numbers=self.numbers).status is Match.not_found or (
             self.words and len(value) <= 4 and not rules.whole_word_in(value, self.text)
         ):
             self.notes.append(f"{where}: {value!r} is not in the article; dropped")
@@ -138,9 +138,6 @@ def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None
     currency = rules.currency_from_text(text) or rules.currency_code(value.currency)
     if amount is None or currency is None:
         source.notes.append(f"{where}: {text!r} gives no amount and currency; dropped")
-        return None
-    if source.numbers and not numbers_written(text, source.text):
-        source.notes.append(f"{where}: the article does not write the number of {text!r}; dropped")
         return None
     return Money(amount=amount, currency=currency, text=text)
 

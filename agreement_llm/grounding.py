@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from agreement_llm.models import ArticleRecord
 from agreement_llm.textnorm import fold, fold_char, fold_quotes
 
-__all__ = ["GroundingReport", "Match", "Span", "ground", "locate", "numbers_written"]
+__all__ = ["GroundingReport", "Match", "Span", "ground", "locate"]
 
 FUZZY_THRESHOLD = 85.0
 _MIN_FUZZY_LEN = 4
@@ -172,8 +172,19 @@ class FoldedText:
         return self._original(start), self._original(end - 1) + 1
 
 
-def locate(value: str, text: FoldedText, *, verbatim: bool = False, path: str = "") -> Span:
-    """Find one value in the article; `path` names the field it came from."""
+_DIGITS = re.compile(r"\d+")
+
+
+def _same_numbers(a: str, b: str) -> bool:
+    return _DIGITS.findall(a) == _DIGITS.findall(b)
+
+
+def locate(
+    value: str, text: FoldedText, *, verbatim: bool = False, path: str = "", numbers: bool = True
+) -> Span:
+    """Find one value in the article; `path` names the field it came from. With `numbers`, a
+    near match must have the value's numbers: "1.2 billion yuan" is near "0.5 billion yuan"
+    as a string, but it is not in the article."""
     if verbatim:
         pos = text.original.find(value)
         if pos >= 0 and value:
@@ -195,7 +206,13 @@ def locate(value: str, text: FoldedText, *, verbatim: bool = False, path: str = 
     if len(needle) >= _MIN_FUZZY_LEN and text.folded:
         # below the cutoff rapidfuzz stops early and returns None: a third faster
         found = fuzz.partial_ratio_alignment(needle, text.folded, score_cutoff=FUZZY_THRESHOLD)
-        if found is not None and found.dest_end > found.dest_start:
+        if (
+            found is not None
+            and found.dest_end > found.dest_start
+            and (
+                not numbers or _same_numbers(needle, text.folded[found.dest_start : found.dest_end])
+            )
+        ):
             start, end = text.span(found.dest_start, found.dest_end)
             return Span(
                 path=path,
@@ -251,13 +268,3 @@ def grounded_values(record: ArticleRecord) -> Iterator[GroundedValue]:
                 value = getattr(person, name)
                 if value:
                     yield GroundedValue(f"{base}.people[{j}].{name}", value)
-
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def numbers_written(value: str, text: str) -> bool:
-    """True when every number in `value` is written in `text` as it is: "1.2 billion yuan"
-    is near "0.5 billion yuan" as a string, but its number is not the article's."""
-    written = set(_NUMBER.findall(text))
-    return all(number in written for number in _NUMBER.findall(value))

@@ -115,7 +115,8 @@ class PromptManifest(BaseModel):
             "names_after_titles",
             "witnesses_as_written",
             "areas_named",
-            "amounts_as_written",
+            "numbers_as_written",
+            "sentences_alone",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

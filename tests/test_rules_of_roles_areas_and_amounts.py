@@ -1,5 +1,5 @@
 """v22's rules: `witnesses_as_written` (a witness the text says only attended is an
-attendee), `areas_named` ("other fields" names no field) and `amounts_as_written` (a value
+attendee), `areas_named` ("other fields" names no field) and `numbers_as_written` (a value
 whose number the article does not write is dropped, however near the string is). Each is
 compared with and without its rule. The articles are made up for the rules, not taken from
 the gold set."""
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.grounding import numbers_written
+from agreement_llm.grounding import FoldedText, Match, locate
 from agreement_llm.models import Agreement, Role
 from tests.test_rules_of_people_and_dates import _agreements, _answer, _people
 
@@ -53,27 +53,29 @@ def test_other_fields_names_no_field() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "written"),
+    ("value", "found"),
     [
-        ("0.5 billion yuan", True),
-        ("1.2 billion yuan", False),
-        ("5 billion yuan", False),
-        ("half a billion yuan", True),  # no number to check: the string's match decides
+        ("0.5 billion yuan", Match.exact),
+        ("0.5 billion yuans", Match.fuzzy),  # near, with the article's number
+        ("1.2 billion yuan", Match.not_found),  # near as a string, not the article's number
+        ("1.5 billion yuan", Match.not_found),
     ],
 )
-def test_the_numbers_of_a_value_are_the_articles(value: str, written: bool) -> None:
-    assert numbers_written(value, ARTICLE) is written
+def test_a_near_match_has_the_values_numbers(value: str, found: Match) -> None:
+    assert locate(value, FoldedText.of(ARTICLE)).status is found
+    # without `numbers`, a near string is a near match whatever its numbers
+    assert locate("1.2 billion yuan", FoldedText.of(ARTICLE), numbers=False).status is Match.fuzzy
 
 
 def test_a_value_whose_number_the_article_does_not_write_is_dropped() -> None:
     near = {"amount": 1.2, "currency": "CNY", "text": "1.2 billion yuan"}
     plain, _ = _record([], value=near)
-    ruled, notes = _record(["amounts_as_written"], value=near)
+    ruled, notes = _record(["numbers_as_written"], value=near)
     assert plain.value is not None
     assert plain.value.amount == 1.2e9
     assert ruled.value is None
-    assert any("does not write the number" in note for note in notes)
+    assert any("not in the article" in note for note in notes)
     exact = {"amount": 0.5, "currency": "CNY", "text": "0.5 billion yuan"}
-    kept, _ = _record(["amounts_as_written"], value=exact)
+    kept, _ = _record(["numbers_as_written"], value=exact)
     assert kept.value is not None
     assert kept.value.amount == 5e8

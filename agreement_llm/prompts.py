@@ -116,7 +116,6 @@ class PromptManifest(BaseModel):
             "witnesses_as_written",
             "areas_named",
             "numbers_as_written",
-            "sentences_alone",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

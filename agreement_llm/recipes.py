@@ -96,8 +96,8 @@ async def run_stepwise(
     asked: list[str] = []  # the sentences the `sentences` step asked about
     signs_for: SignsForAnswer | None = None
 
-    async def ask(step: Step, article: str = text) -> Any:
-        messages = prompt.render(article, system_in_user=endpoint.system_in_user, step=step)
+    async def ask(step: Step) -> Any:
+        messages = prompt.render(text, system_in_user=endpoint.system_in_user, step=step)
         answer, _ = await call_model(
             messages,
             STEP_MODELS[step.name],
@@ -119,11 +119,9 @@ async def run_stepwise(
             one_by_one = "documents_one_by_one" in prompt.manifest.rules
             named = "documents_named_with_parties" in prompt.manifest.rules
             whole = "sentences_past_abbreviations" in prompt.manifest.rules
-            alone = "sentences_alone" in prompt.manifest.rules  # not the rest of the article
             for sentence in unreported(text, agreements, one_by_one, named, whole):
                 cue = step.cue.replace("{sentence}", sentence)
-                asking = step.model_copy(update={"cue": cue})
-                more: AgreementsAnswer = await ask(asking, sentence if alone else text)
+                more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
                 said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]
                 agreements = AgreementsAnswer(agreements=[*agreements.agreements, *said])
                 asked.append(sentence)

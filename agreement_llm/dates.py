@@ -22,6 +22,7 @@ __all__ = [
     "date_before",
     "infer_year",
     "published_on_from_text",
+    "reported_on",
     "resolve_weekday",
     "signing_date",
     "stated_in_text",
@@ -233,6 +234,22 @@ def date_in_sentence(sentence: str, article_date: PartialDate | None) -> Partial
     return resolve_weekday(weekday.group(1).title(), article_date) if weekday else None
 
 
+# "X told Xinhua on Monday that it signed": the day of the report, not of the signing
+_REPORTED_ON = re.compile(
+    r"\b(?:told|said|says|announced|reported|revealed|disclosed|stated|confirmed)\b"
+    r"[^.;:]{0,40}?\bon\s+(?:" + "|".join(_WEEKDAYS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def reported_on(sentence: str, article_date: PartialDate | None) -> bool:
+    """True when the only date a sentence gives is the day something was said or told of it
+    ("Sinohydro told Xinhua on Monday that it signed ..."): no signing date."""
+    return bool(_REPORTED_ON.search(sentence)) and (
+        date_in_sentence(_REPORTED_ON.sub(" ", sentence), article_date) is None
+    )
+
+
 def date_before(
     evidence: str, sentences: list[str], article_date: PartialDate | None
 ) -> PartialDate | None:
@@ -293,13 +310,18 @@ def signing_date(
     """The signing date of an agreement the model dated `given`, under the rules a version
     names: the date its evidence gives (`dates_from_evidence`); else, for one not mentioned
     as `background`, the date of the nearest sentence before it, and not the article's own date
-    alone (`dates_from_context`); and none where a weekday alone dates it and the article's
-    own date is not in the text (`weekdays_need_the_articles_date`)."""
+    alone (`dates_from_context`); none where a weekday alone dates it and the article's own
+    date is not in the text (`weekdays_need_the_articles_date`), or where the evidence's only
+    date is the day something was said of it (`dates_of_reports`)."""
     signed_on = given
     stated = date_in_sentence(at.evidence, at.own) if "dates_from_evidence" in at.rules else None
     if stated is not None and stated != signed_on:
         at.notes.append(f"{at.where}: the date the evidence sentence gives")
         signed_on = stated
+    if "dates_of_reports" in at.rules and reported_on(at.evidence, at.own):
+        if signed_on is not None:
+            at.notes.append(f"{at.where}: the evidence dates the report, not the signing")
+        return None
     if stated is None and "dates_from_context" in at.rules and not background:
         before = date_before(at.evidence, at.sentences, at.own)
         if before is not None and before != signed_on:

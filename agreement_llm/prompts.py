@@ -116,6 +116,7 @@ class PromptManifest(BaseModel):
             "witnesses_as_written",
             "areas_named",
             "numbers_as_written",
+            "dates_of_reports",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

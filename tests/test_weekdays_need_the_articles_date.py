@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.dates import weekday_alone
+from agreement_llm.dates import reported_on, weekday_alone
 from agreement_llm.models import PartialDate
 from agreement_llm.rules import sentences
 from tests.test_rules_of_people_and_dates import _agreements, _answer
@@ -46,3 +46,38 @@ def test_weekdays_need_the_articles_date() -> None:
     # without the rule the widget's date, which the model copied, stays
     record, _ = assemble(answers, None, TEXT, rules)
     assert record.agreements[0].signed_on == PartialDate(year=2031, month=5, day=6)
+
+
+MONDAY = PartialDate(year=2031, month=5, day=5)  # the article's own date, a Monday
+TOLD = (
+    "Updated: 2031-05-05 10:00\n"
+    "Alpha Oil told reporters on Monday that it signed an MoU with Harbour City.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reported"),
+    [
+        ("Alpha Oil told reporters on Monday that it signed an MoU with Harbour City.", True),
+        ("Harbour City said on Friday it had signed the agreement.", True),
+        ("Harbour City said on Friday it had signed the agreement on May 2.", False),  # a date
+        ("Harbour City signed the agreement on Monday, officials said.", False),
+        ("The agreement was signed on Monday.", False),
+    ],
+)
+def test_the_day_of_a_report(sentence: str, reported: bool) -> None:
+    assert reported_on(sentence, MONDAY) == reported
+
+
+def test_dates_of_reports() -> None:
+    """v23's rule `dates_of_reports`: the evidence's only date is the day the signing was told
+    of, so the agreement has no signing date."""
+    evidence = TOLD.splitlines()[1]
+    dated = {"year": 2031, "month": 5, "day": 5, "weekday": "Monday"}
+    answers = _agreements(_answer(evidence, "Alpha Oil", "Harbour City", signed_on=dated))
+    rules = ["dates_from_evidence", "dates_from_context"]
+    plain = assemble(answers, None, TOLD, rules)[0].agreements[0]
+    assert plain.signed_on == MONDAY
+    ruled, notes = assemble(answers, None, TOLD, [*rules, "dates_of_reports"])
+    assert ruled.agreements[0].signed_on is None
+    assert any("dates the report" in note for note in notes)

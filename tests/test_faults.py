@@ -163,7 +163,9 @@ def test_a_mixed_corpus_loses_nothing_and_a_second_run_retries_only_failures(
         truncated_once
     }
     with FakeServer(healthy()) as server:
-        second = extract_many(articles, prompt="v1", endpoint=_endpoint(server), options=options)
+        # a healthy server, and a timeout long enough that a loaded machine adds no retries
+        patient = fake_endpoint(server.base_url, api_key="sk-test-FAULTS-0123456789", timeout=30)
+        second = extract_many(articles, prompt="v1", endpoint=patient, options=options)
         retried = len(server.requests)
     assert retried == len(failed)
     assert second.summary.skipped == len(articles) - len(failed)

@@ -267,7 +267,7 @@ def assemble(
     if "areas_named" in extra:  # "other fields" names none
         records = areas.without_unnamed(records, notes)
     if people is not None:
-        records = _seat(records, people, source, extra, text)
+        records = _seat(records, people, source, extra, text, body)
     return ArticleRecord(published_on=own, agreements=records), notes
 
 
@@ -307,12 +307,14 @@ def _seat(
     source: _Source,
     extra: Collection[str],
     text: str,
+    body: list[str],
 ) -> list[Agreement]:
     """Each person at the signing(s) goes to the agreements signed there: to those whose
     evidence sentence names them when that is some but not all of them (under
     `people_in_their_sentence`), else to those whose parties include the person's organization
     when that is some but not all of them, else to every agreement not mentioned as background
-    (a forum's attendees attend each signing)."""
+    (a forum's attendees attend each signing). `body` is the article's sentences, as the
+    evidence sentences were chosen from them."""
     live = [i for i, r in enumerate(records) if r.status is not Status.earlier] or list(
         range(len(records))
     )
@@ -329,8 +331,7 @@ def _seat(
     seats: dict[int, list[Person]] = {i: [] for i in range(len(records))}
     by_sentence = "people_in_their_sentence" in extra
     next_ones = "people_of_the_next_sentence" in extra  # "The document was signed by A and B"
-    body = rules.sentences(text, past_abbreviations=whole) if next_ones else []
-    written_in = [persons.sentences_of(r.evidence, body) for r in records]
+    written_in = [persons.sentences_of(r.evidence, body if next_ones else []) for r in records]
     once = "people_once" in extra  # a person the people step gives twice sits once in each
     for k, person in enumerate(answer.people):
         where = f"people[{k}]"

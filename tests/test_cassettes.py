@@ -4,16 +4,20 @@ replays to a valid result."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from agreement_llm.articles import read_article
 from agreement_llm.config import Endpoint, local_endpoint
 from agreement_llm.errors import InputError
+from agreement_llm.evaluation.cassettes import write_set
 from agreement_llm.evaluation.suite import MissingCassetteError, run_article
+from agreement_llm.prompts import load_prompt
 from tests.fakes import VALID
 from tests.fakeserver import Behaviour, FakeServer, chat_completion, fake_endpoint
 
@@ -42,7 +46,7 @@ def test_record_then_replay_offline(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert KEY not in text
     assert not CREDENTIAL.search(text)
-    assert '    body: |\n      {\n        "max_tokens": 768,' in text  # pretty-printed JSON
+    assert '    body: |\n      {\n        "messages": [' in text  # pretty-printed JSON, as sent
     replayed = run_article(article, "v1", endpoint, tmp_path)  # the server is gone
     assert replayed.extraction is not None
     assert replayed.extraction.record.model_dump() == recorded.extraction.record.model_dump()
@@ -58,6 +62,32 @@ def test_a_changed_request_is_refused_not_sent(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="does not hold the request"):
             run_article(other, "v1", _endpoint(s.base_url), tmp_path)
         assert len(s.requests) == 1  # nothing reached the server
+
+
+def test_a_replay_refuses_a_schema_whose_properties_come_in_another_order(tmp_path: Path) -> None:
+    """A grammar-constrained server makes the model answer in the order a schema lists its
+    properties, so a cassette keeps each body as sent and refuses the same request with the
+    properties in another order; a set stored with sorted keys (as sets were before) replays."""
+    article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
+    with FakeServer(lambda req, n: Behaviour(body=chat_completion(VALID)), max_requests=5) as s:
+        endpoint = _endpoint(s.base_url)
+        run_article(article, "v1", endpoint, tmp_path, record=True)
+        sent = s.requests[0]
+    path = tmp_path / "test-model" / "v1" / "dev_02.yaml"
+    cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+    stored = json.loads(cassette["interactions"][0]["request"]["body"], object_pairs_hook=list)
+    assert stored == json.loads(json.dumps(sent), object_pairs_hook=list)  # every key in order
+    properties = list(sent["response_format"]["schema"]["properties"])
+    assert properties != sorted(properties)  # so sorting them is a change
+    cassette["interactions"][0]["request"]["body"] = json.dumps(sent, sort_keys=True)
+    path.write_text(yaml.safe_dump(cassette, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError, match="does not hold the request"):
+        run_article(article, "v1", endpoint, tmp_path)
+    meta = write_set(tmp_path, endpoint, "v1", load_prompt("v1").sha256)
+    assert meta.bodies_in_order  # a new recording keeps the order
+    sorted_set = meta.model_copy(update={"bodies_in_order": False})
+    (path.parent / "set.json").write_text(sorted_set.model_dump_json(), encoding="utf-8")
+    assert run_article(article, "v1", endpoint, tmp_path).extraction is not None
 
 
 def test_existing_cassettes_are_never_overwritten(tmp_path: Path) -> None:

@@ -63,6 +63,11 @@ class CassetteSet(BaseModel):
     prompt_sha256: str
     recorded_on: date
     library_version: str
+    # True for sets whose cassettes keep each request body's keys in the order sent: a JSON
+    # schema's property order is the order a grammar-constrained server makes the model answer
+    # in, so their replays refuse a request whose schema lists its properties in another order.
+    # Sets recorded before cassettes kept the order stored bodies with sorted keys (False).
+    bodies_in_order: bool = False
 
     def endpoint(self) -> Endpoint:
         """An endpoint that makes the recorded requests (replays match method, path, body)."""
@@ -104,6 +109,7 @@ def write_set(root: Path, endpoint: Endpoint, prompt: str, prompt_sha256: str) -
         prompt_sha256=prompt_sha256,
         recorded_on=date.today(),
         library_version=version("agreement-llm"),
+        bodies_in_order=True,
     )
     path = _set_path(root, endpoint.model, prompt)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,8 +125,8 @@ def _pretty(body: Any) -> Any:
     text = _text(body)
     if not isinstance(text, str) or not text:
         return text
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    try:  # keys in the order sent: a schema's property order is the order the model answers in
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     except ValueError:
         return text
 
@@ -242,16 +248,35 @@ def _json_body(request: Request) -> Any:
     return _parsed(text) if text else None  # shared: compared, never changed
 
 
+def _property_orders(node: Any) -> list[list[str]]:
+    """The key order of every JSON schema `properties` object in a body, depth first."""
+    if isinstance(node, list):
+        return [order for item in node for order in _property_orders(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [list(node["properties"])] if isinstance(node.get("properties"), dict) else []
+    return found + [order for value in node.values() for order in _property_orders(value)]
+
+
 def json_body_matcher(live: Request, recorded: Request) -> None:
     """Match requests whose bodies are equal as JSON (key order and spacing aside)."""
     if _json_body(live) != _json_body(recorded):
         raise AssertionError("request bodies differ")
 
 
-def make_vcr(record_mode: str = "none") -> vcr.VCR:
-    """A VCR that matches on method, path and JSON body and scrubs credentials. A replay
-    (`record_mode="none"`) writes nothing, so it filters nothing: vcrpy's filters copy every
-    request before matching it."""
+def schema_order_matcher(live: Request, recorded: Request) -> None:
+    """Match requests whose bodies are equal as JSON and whose schemas list their properties in
+    the same order (the order a grammar-constrained server makes the model answer in)."""
+    json_body_matcher(live, recorded)
+    if _property_orders(_json_body(live)) != _property_orders(_json_body(recorded)):
+        raise AssertionError("the schema's properties come in another order")
+
+
+def make_vcr(record_mode: str = "none", *, in_order: bool = True) -> vcr.VCR:
+    """A VCR that matches on method, path and JSON body (with its schemas' properties in the
+    recorded order, unless `in_order` is False: cassettes stored with sorted keys) and scrubs
+    credentials. A replay (`record_mode="none"`) writes nothing, so it filters nothing:
+    vcrpy's filters copy every request before matching it."""
     scrub: dict[str, Any] = (
         {}
         if record_mode == "none"
@@ -266,5 +291,5 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
     )
     v.register_serializer("pretty-yaml", PrettyYaml)
     v.register_persister(CheckedPersister)
-    v.register_matcher("json_body", json_body_matcher)
+    v.register_matcher("json_body", schema_order_matcher if in_order else json_body_matcher)
     return v

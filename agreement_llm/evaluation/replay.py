@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from agreement_llm.articles import Article
 from agreement_llm.config import Endpoint, build_async_client
 from agreement_llm.errors import AgreementLLMError, InputError
-from agreement_llm.evaluation.cassettes import cassette_path, make_vcr
+from agreement_llm.evaluation.cassettes import cassette_path, make_vcr, read_set
 from agreement_llm.extract import Extraction, aextract_with_details, run_sync
 from agreement_llm.llm import Attempt, ExtractionError
 from agreement_llm.retry import RetryPolicy
@@ -76,8 +76,10 @@ async def arun_article(
     """Run one prompt version on one article through its cassette, with `client`.
 
     Replays the cassette (read once, and checked: a cut-off or corrupt file is an `InputError`
-    naming the file and field); with `record`, records it first when it is missing (an
-    existing cassette is never overwritten; a request no server answered leaves no cassette).
+    naming the file and field; request bodies match as JSON, their schemas' properties in the
+    recorded order unless the folder's set says it stored them sorted); with `record`, records
+    it first when it is missing (an existing cassette is never overwritten; a request no
+    server answered leaves no cassette).
     """
     path = cassette_path(cassettes, endpoint.model, prompt, article.article_id)
     if not path.exists() and not record:
@@ -86,7 +88,9 @@ async def arun_article(
             f"{record_command(endpoint.model, [prompt], article.article_id)}"
         )
     mode = "none" if path.exists() else "once"
-    with make_vcr(mode).use_cassette(str(path)) as cassette:
+    recorded_set = read_set(cassettes, endpoint.model, prompt)
+    in_order = recorded_set.bodies_in_order if recorded_set is not None else True
+    with make_vcr(mode, in_order=in_order).use_cassette(str(path)) as cassette:
         try:
             extraction = await aextract_with_details(
                 article.text, prompt=prompt, endpoint=endpoint, client=client, retry=EVAL_POLICY

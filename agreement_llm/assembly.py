@@ -27,6 +27,7 @@ from agreement_llm.models import (
     PartialDate,
     Party,
     Person,
+    Role,
     Sector,
     Status,
 )
@@ -58,6 +59,7 @@ class _Source:
         self.titles = "parties_from_titles" in extra
         self.groups = "state_owned_groups" in extra
         self.numbers = "numbers_as_written" in extra  # "1.2 billion" is not near "0.5 billion"
+        self.governments = "governments_in_full" in extra  # "People's Government of Jilin"
 
     def keep(self, value: str | None, where: str) -> str | None:
         value = (value or "").strip()
@@ -98,6 +100,9 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
         party, name = party.model_copy(update={"name": found}), found
     if name is None:
         return None
+    if source.governments and (full := documents.government_in_full(name, source.text)):
+        source.notes.append(f"{where}.name: {name!r} is written in full {full!r}")
+        name = full
     country = rules.country_code(party.country)
     if party.country and country is None:
         source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
@@ -361,6 +366,9 @@ def _seat(
         title = source.keep(person.title, f"{where}.title") or (
             source.keep(written, f"{where}.title") if written else None
         )
+        if title and "titles_are_not_names" in extra and persons.holds_the_name(title, name):
+            source.notes.append(f"{where}.title: {title!r} holds the name; dropped")
+            title = None
         if "titles_from_the_text" in extra:  # the fullest title, as the text writes it
             title = persons.fuller_title(title, persons.title_in_text(name, text))
         organization = source.keep(person.organization, f"{where}.organization")
@@ -373,6 +381,8 @@ def _seat(
                 for n in (p.name, p.short_name)
             )
         ]
+        if "attendees_at_each" in extra and role in (Role.attendee, Role.presider):
+            own = []  # a forum's attendees attend each signing there, whatever their organization
         if by_sentence:  # the sentences of some but not all agreements name them: those
             mine = [i for i in live if any(rules.whole_word_in(name, s) for s in written_in[i])]
             own = mine if mine and len(mine) < len(live) else own

@@ -16,6 +16,7 @@ from agreement_llm.steps import StepAgreement
 __all__ = [
     "collective_parties",
     "document_parties",
+    "government_in_full",
     "listed_partners",
     "names_new_parties",
     "repeats",
@@ -39,6 +40,29 @@ def document_parties(sentence: str) -> list[str]:
     items = re.split(r",\s*|\s+and\s+", match["names"].rstrip(". "))
     names = [rules.name_at_start(i.strip()) for i in items if not _LEGAL_SUFFIX.match(i.strip())]
     return [n for n in names if n]
+
+
+_PLACE = r"(?:\s+(?:province|city|municipality|prefecture|county|district|region))?"
+_LEVEL = r"(?:\s+(?:provincial|municipal|city|prefectural|county|district))?"
+_PLACE_SUFFIX = re.compile(rf"{_PLACE}$", re.IGNORECASE)
+
+
+def government_in_full(name: str, text: str) -> str | None:
+    """The fullest name the article writes for the government of a party the model named by
+    its place ("the People's Government of Jilin Province", "Jilin Provincial People's
+    Government" for "Jilin Province"); None when it writes none (spec 2, Party `name`: the
+    fullest name as written)."""
+    stem = _PLACE_SUFFIX.sub("", name.strip())
+    if not stem[:1].isupper() or "government" in name.lower():
+        return None
+    place = rf"{re.escape(stem)}{_PLACE}"
+    pattern = re.compile(
+        rf"\bPeople['\u2019]?s\s+Government\s+of\s+(?:the\s+)?{place}\b"
+        rf"|\b{place}{_LEVEL}\s+(?:People['\u2019]?s\s+)?Government\b",
+        re.IGNORECASE,
+    )
+    found = [m.group(0) for m in pattern.finditer(text)]
+    return max(found, key=len) if found else None
 
 
 def names_new_parties(sentence: str, known: Collection[str]) -> bool:

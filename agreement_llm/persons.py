@@ -13,6 +13,7 @@ from agreement_llm.steps import AgreementsAnswer, PeopleAnswer
 
 __all__ = [
     "fuller_title",
+    "holds_the_name",
     "is_a_name",
     "looks_like_an_organization",
     "name_after",
@@ -314,6 +315,13 @@ def title_in_text(name: str, text: str) -> str | None:
         if title:
             return title
     return None
+
+
+def holds_the_name(title: str, name: str) -> bool:
+    """True when a person's "title" holds their own name ("Vice-Chancellor-Professor-Alex-
+    Zelinsky" for Alex Zelinsky, an image's file name): it is no title as written."""
+    words = fold(title.replace("-", " ")).split()
+    return bool(name.split()) and all(w in words for w in fold(name).split())
 
 
 def fuller_title(given: str | None, written: str | None) -> str | None:

@@ -117,6 +117,9 @@ class PromptManifest(BaseModel):
             "areas_named",
             "numbers_as_written",
             "dates_of_reports",
+            "attendees_at_each",
+            "titles_are_not_names",
+            "governments_in_full",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

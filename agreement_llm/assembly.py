@@ -100,9 +100,6 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
         party, name = party.model_copy(update={"name": found}), found
     if name is None:
         return None
-    if source.governments and (full := documents.government_in_full(name, source.text)):
-        source.notes.append(f"{where}.name: {name!r} is written in full {full!r}")
-        name = full
     country = rules.country_code(party.country)
     if party.country and country is None:
         source.notes.append(f"{where}.country: {party.country!r} is not a country code; dropped")
@@ -112,6 +109,13 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
         sector = Sector.state_owned_enterprise
     if sector is not party.sector:
         source.notes.append(f"{where}.sector: the name {name!r} says {sector.value}")
+    if (
+        source.governments
+        and sector is Sector.local_government
+        and (full := documents.government_in_full(name, source.text))
+    ):
+        source.notes.append(f"{where}.name: {name!r} is written in full {full!r}")
+        name = full
     return Party(name=name, short_name=short, sector=sector, country=country)
 
 

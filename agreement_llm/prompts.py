@@ -120,6 +120,7 @@ class PromptManifest(BaseModel):
             "attendees_at_each",
             "titles_are_not_names",
             "governments_in_full",
+            "one_place",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -276,26 +276,10 @@ def assemble(
     if "areas_named" in extra:  # "other fields" names none
         records = areas.without_unnamed(records, notes)
     if "one_place" in extra:  # the place of an article's one signing event is each one's
-        records = _one_place(records, notes)
+        records = documents.one_place(records, notes)
     if people is not None:
         records = _seat(records, people, source, extra, text, body)
     return ArticleRecord(published_on=own, agreements=records), notes
-
-
-def _one_place(records: list[Agreement], notes: list[str]) -> list[Agreement]:
-    """The records signed at the event an article reports, given the one place that any of
-    them has where the others have none (agreements signed at one event share its place)."""
-    signed = [i for i, r in enumerate(records) if r.status is Status.signed]
-    places = {rules.fold(records[i].place) for i in signed if records[i].place}
-    if len(places) != 1:
-        return records
-    place = next(records[i].place for i in signed if records[i].place)
-    out = list(records)
-    for i in signed:
-        if not out[i].place:
-            notes.append(f"agreements[{i}].place: the event's place, {place!r}")
-            out[i] = out[i].model_copy(update={"place": place})
-    return out
 
 
 def _organizations(

@@ -1,7 +1,9 @@
 """One record per document (the spec's labelling rules): a document a sentence names with
 parties of its own is found, a list of partners is split into one record each, a document the
 model wrote again for another sentence is dropped, as is a record counting several documents
-the article tells one by one; a party the text names only collectively is named so."""
+the article tells one by one; a party the text names only collectively is named so, and one by
+its place is the government the text names in full; the documents of one signing event share
+its place."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 from collections.abc import Collection
 
 from agreement_llm import rules
-from agreement_llm.models import Agreement, Party
+from agreement_llm.models import Agreement, Party, Status
 from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import StepAgreement
 
@@ -19,6 +21,7 @@ __all__ = [
     "government_in_full",
     "listed_partners",
     "names_new_parties",
+    "one_place",
     "repeats",
     "without_told_summaries",
 ]
@@ -186,4 +189,20 @@ def collective_parties(records: list[Agreement], notes: list[str]) -> list[Agree
                     parties[j] = party.model_copy(update={"name": phrase, "short_name": None})
                     break
         out.append(record.model_copy(update={"parties": parties}))
+    return out
+
+
+def one_place(records: list[Agreement], notes: list[str]) -> list[Agreement]:
+    """The records signed at the event an article reports, given the one place that any of
+    them has where the others have none (agreements signed at one event share its place)."""
+    signed = [i for i, r in enumerate(records) if r.status is Status.signed]
+    given = [place for i in signed if (place := records[i].place)]
+    if len({rules.fold(place) for place in given}) != 1:
+        return records
+    place = given[0]
+    out = list(records)
+    for i in signed:
+        if not out[i].place:
+            notes.append(f"agreements[{i}].place: the event's place, {place!r}")
+            out[i] = out[i].model_copy(update={"place": place})
     return out

@@ -271,10 +271,19 @@ def server_command(
     return command
 
 
-def served_model(port: int = LOCAL_PORT) -> str | None:
-    """The model a server on 127.0.0.1:`port` serves, or None when nothing answers there."""
+def served_model(port: int = LOCAL_PORT, *, busy_wait: float = 180.0) -> str | None:
+    """The model a server on 127.0.0.1:`port` serves, or None when nothing answers there. A
+    server that takes the connection but is slow to answer (llama.cpp's answers a request for
+    its models only after the request it is working on, one an interrupted run may have left)
+    is waited for up to `busy_wait` seconds."""
+    url = f"http://127.0.0.1:{port}/v1/models"
     try:
-        response = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2.0)
+        response = httpx.get(url, timeout=2.0)
+    except httpx.TimeoutException:
+        try:
+            response = httpx.get(url, timeout=busy_wait)
+        except httpx.HTTPError:
+            return None
     except httpx.HTTPError:
         return None
     if response.status_code != 200:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -40,6 +41,33 @@ def test_readiness(models_server: int) -> None:
     assert served_model(models_server) == "qwen2.5-coder-1.5b-q4-k-m"
     # already up with the model asked for: nothing started
     assert ensure_server(get_local_model("qwen2.5-coder-1.5b-q4-k-m"), models_server) is None
+
+
+class _Busy(_Models):
+    """A server still working on a request it took before: it answers after a while."""
+
+    def do_GET(self) -> None:
+        time.sleep(2.5)  # more than the first 2 s look
+        try:
+            super().do_GET()
+        except BrokenPipeError:  # the client waited no longer
+            pass
+
+
+def test_a_busy_server_is_waited_for_not_taken_for_none() -> None:
+    """An interrupted run leaves llama.cpp finishing its request, and only then does it answer
+    for its models: the server is there (starting another would fail: the port is taken)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert served_model(port) == "qwen2.5-coder-1.5b-q4-k-m"
+        assert ensure_server(get_local_model("qwen2.5-coder-1.5b-q4-k-m"), port) is None
+        assert served_model(port, busy_wait=0.5) is None  # waited for no longer than asked
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_server_with_another_model_is_refused(models_server: int) -> None:

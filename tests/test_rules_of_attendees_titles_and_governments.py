@@ -1,7 +1,8 @@
 """v24's rules: `attendees_at_each` (a forum's attendees and presider attend each signing
 there, whatever their organization), `titles_are_not_names` (a title that holds the person's
-own name is no title) and `governments_in_full` (a party the model named by its place is the
-government the article names in full). Each is compared with and without its rule. The
+own name is no title), `governments_in_full` (a party the model named by its place is the
+government the article names in full) and `one_place` (the agreements signed at one event
+share its place). Each is compared with and without its rule. The
 articles are made up for the rules, not taken from the gold set."""
 
 from __future__ import annotations
@@ -149,4 +150,39 @@ def test_a_party_named_by_its_place_is_its_government_in_full() -> None:
     assert names[("governments_in_full",)] == [
         "People\u2019s Government of Jilin Province",
         "Alpha Motors",
+    ]
+
+
+EVENT = """Harbour City signs three deals at investment fair
+
+Harbour City signed a strategic cooperation agreement with Alpha Energy in Beijing on Monday.
+The city also signed framework agreements with Beta Shipping and Gamma Bank.
+It had signed a memorandum with Delta Ports in 2015.
+"""
+
+
+def _places(
+    rules: list[str], delta: str = "earlier", beta_place: str | None = None
+) -> list[str | None]:
+    lines = EVENT.splitlines()
+    answers = _agreements(
+        _answer(lines[2], "Harbour City", "Alpha Energy", place="Beijing"),
+        _answer(lines[3], "Harbour City", "Beta Shipping", place=beta_place),
+        _answer(lines[3], "Harbour City", "Gamma Bank"),
+        _answer(lines[4], "Harbour City", "Delta Ports", status=delta),
+    )
+    record, _ = assemble(answers, None, EVENT, rules)
+    return [a.place for a in record.agreements]
+
+
+def test_the_agreements_signed_at_one_event_share_its_place() -> None:
+    """The one place given to an agreement signed at the event the article reports is each
+    one's; an earlier agreement's is not, and two places given leave each as it was."""
+    assert _places([]) == ["Beijing", None, None, None]
+    assert _places(["one_place"]) == ["Beijing", "Beijing", "Beijing", None]
+    assert _places(["one_place"], beta_place="Harbour City") == [
+        "Beijing",
+        "Harbour City",
+        None,
+        None,
     ]

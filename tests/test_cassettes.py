@@ -67,7 +67,8 @@ def test_a_changed_request_is_refused_not_sent(tmp_path: Path) -> None:
 def test_a_replay_refuses_a_schema_whose_properties_come_in_another_order(tmp_path: Path) -> None:
     """A grammar-constrained server makes the model answer in the order a schema lists its
     properties, so a cassette keeps each body as sent and refuses the same request with the
-    properties in another order; a set stored with sorted keys (as sets were before) replays."""
+    properties in another order; a set stored with sorted keys (as sets were before), or a
+    folder without its set.json, replays."""
     article = read_article(ROOT / "eval" / "articles" / "dev_02.txt")
     with FakeServer(lambda req, n: Behaviour(body=chat_completion(VALID)), max_requests=5) as s:
         endpoint = _endpoint(s.base_url)
@@ -81,12 +82,14 @@ def test_a_replay_refuses_a_schema_whose_properties_come_in_another_order(tmp_pa
     assert properties != sorted(properties)  # so sorting them is a change
     cassette["interactions"][0]["request"]["body"] = json.dumps(sent, sort_keys=True)
     path.write_text(yaml.safe_dump(cassette, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InputError, match="does not hold the request"):
-        run_article(article, "v1", endpoint, tmp_path)
     meta = write_set(tmp_path, endpoint, "v1", load_prompt("v1").sha256)
     assert meta.bodies_in_order  # a new recording keeps the order
+    with pytest.raises(InputError, match="does not hold the request"):
+        run_article(article, "v1", endpoint, tmp_path)
     sorted_set = meta.model_copy(update={"bodies_in_order": False})
     (path.parent / "set.json").write_text(sorted_set.model_dump_json(), encoding="utf-8")
+    assert run_article(article, "v1", endpoint, tmp_path).extraction is not None
+    (path.parent / "set.json").unlink()
     assert run_article(article, "v1", endpoint, tmp_path).extraction is not None
 
 

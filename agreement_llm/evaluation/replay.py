@@ -76,8 +76,8 @@ async def arun_article(
     """Run one prompt version on one article through its cassette, with `client`.
 
     Replays the cassette (read once, and checked: a cut-off or corrupt file is an `InputError`
-    naming the file and field; request bodies match as JSON, their schemas' properties in the
-    recorded order unless the folder's set says it stored them sorted); with `record`, records
+    naming the file and field; request bodies match as JSON, and their schemas' properties in
+    the recorded order where the folder's `set.json` says it kept them); with `record`, records
     it first when it is missing (an existing cassette is never overwritten; a request no
     server answered leaves no cassette).
     """
@@ -89,7 +89,7 @@ async def arun_article(
         )
     mode = "none" if path.exists() else "once"
     recorded_set = read_set(cassettes, endpoint.model, prompt)
-    in_order = recorded_set.bodies_in_order if recorded_set is not None else True
+    in_order = recorded_set is not None and recorded_set.bodies_in_order  # else as JSON
     with make_vcr(mode, in_order=in_order).use_cassette(str(path)) as cassette:
         try:
             extraction = await aextract_with_details(

@@ -170,10 +170,10 @@ def assemble(
     asked: Collection[str] = (),
     signs_for: SignsForAnswer | None = None,
 ) -> tuple[ArticleRecord, list[str]]:
-    """The record the steps' answers make under the spec's rules (and the optional `extra`
-    rules a version names), and notes on each value the rules changed or dropped. An answer
-    whose evidence is one of the `asked` sentences (the `sentences` step's) keeps it; a party
-    that is a person (`persons.people_as_parties`) becomes the organization `signs_for` names."""
+    """The record the steps' answers make under the spec's rules (and the `extra` rules a
+    version names), and notes on each value the rules changed or dropped. An answer whose
+    evidence is an `asked` sentence (the `sentences` step's) keeps it; a party that is a person
+    (`persons.people_as_parties`) becomes the organization `signs_for` names."""
     notes: list[str] = []
     source = _Source(text, notes, extra)
     own = published_on_from_text(text)
@@ -267,6 +267,7 @@ def assemble(
             if one_by_one:
                 told.append(records[-1])
     records = documents.without_told_summaries(records, told, asked, notes)
+    records = documents.parties_between(records, notes) if "parties_between" in extra else records
     if "collective_parties" in extra:  # "various departments of Tsinghua" signed them
         records = documents.collective_parties(records, notes)
     if "areas_from_the_text" in extra:

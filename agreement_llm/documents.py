@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 
 from agreement_llm import rules
-from agreement_llm.models import Agreement, Party, Status
+from agreement_llm.models import Agreement, Party, Sector, Status
 from agreement_llm.sectors import sector_from_name
 from agreement_llm.steps import StepAgreement
 
@@ -22,6 +22,7 @@ __all__ = [
     "listed_partners",
     "names_new_parties",
     "one_place",
+    "parties_between",
     "repeats",
     "without_told_summaries",
 ]
@@ -66,6 +67,62 @@ def government_in_full(name: str, text: str) -> str | None:
     )
     found = [m.group(0) for m in pattern.finditer(text)]
     return max(found, key=len) if found else None
+
+
+_NAMED_BETWEEN = re.compile(
+    r"\b(?:agreements?|memorand\w*|mous?|contracts?|protocols?|letters? of intent)\b"
+    r"(?:\s+[\w\u2019'&-]+){0,8}?\s+between\s+(?P<names>.+?)"
+    r"(?=[;:(]|(?<!\bCo)(?<!\bLtd)(?<!\bInc)\.(?:\s|$)|,\s+(?-i:[a-z])|\s+(?:on|at|to|which|that)\s|$)",
+    re.IGNORECASE,
+)
+
+
+def parties_named(sentence: str) -> list[str]:
+    """The parties a sentence names for its document, whole, as written ("the Memorandum of
+    Understanding on E-commerce Cooperation between the Ministry of Commerce of China and the
+    Ministry of Trade and Industry of Singapore"); [] when it names none, or a side by no name
+    ("between the two sides")."""
+    match = _NAMED_BETWEEN.search(sentence)
+    if match is None:
+        return []
+    names = match["names"].strip()
+    # "between the A of X and the B of Y": the sides open with "the"; else split at each "and"
+    split = (
+        r"\s+and\s+the\s+"
+        if names.lower().startswith("the ")
+        else r",(?!\s*(?:Ltd|Inc|LLC)\b)\s*(?:and\s+)?|\s+and\s+"
+    )
+    items = [re.sub(r"^the\s+", "", i.strip(), flags=re.IGNORECASE) for i in re.split(split, names)]
+    if len(items) < 2 or any(not re.search(r"[A-Z]", i) for i in items):
+        return []
+    return items
+
+
+def parties_between(records: list[Agreement], notes: list[str]) -> list[Agreement]:
+    """The records whose evidence names their document's parties ("the agreement between A and
+    B") with those parties, as written: the answer's party where it is the same organization,
+    else one of the sector its name says."""
+    out = []
+    for i, record in enumerate(records):
+        named = parties_named(record.evidence)
+        if not named or record.count not in (1, None):
+            out.append(record)
+            continue
+        template = record.parties[0] if record.parties else None
+        parties = [
+            next((p for p in record.parties if rules.same_organization(p.name, n)), None)
+            or Party(
+                name=n,
+                sector=sector_from_name(n, template.sector if template else Sector.other),
+                country=template.country if template else None,
+            )
+            for n in named
+        ]
+        if [p.name for p in parties] != [p.name for p in record.parties]:
+            notes.append(f"record {i}: the parties its sentence names, {named}")
+            record = record.model_copy(update={"parties": parties})
+        out.append(record)
+    return out
 
 
 def names_new_parties(sentence: str, known: Collection[str]) -> bool:

@@ -121,6 +121,7 @@ class PromptManifest(BaseModel):
             "titles_are_not_names",
             "governments_in_full",
             "one_place",
+            "parties_between",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -72,7 +72,8 @@ def government_in_full(name: str, text: str) -> str | None:
 _NAMED_BETWEEN = re.compile(
     r"\b(?:agreements?|memorand\w*|mous?|contracts?|protocols?|letters? of intent)\b"
     r"(?:\s+[\w\u2019'&-]+){0,8}?\s+between\s+(?P<names>.+?)"
-    r"(?=[;:(]|(?<!\bCo)(?<!\bLtd)(?<!\bInc)\.(?:\s|$)|,\s+(?-i:[a-z])|\s+(?:on|at|to|which|that)\s|$)",
+    r"(?=[;:(]|(?<!\bCo)(?<!\bLtd)(?<!\bInc)\.(?:\s|$)|,\s+(?-i:[a-z])"
+    r"|\s+(?:on|at|to|which|that|was|were|is|are|will|has|have|had|signed)\s|$)",
     re.IGNORECASE,
 )
 

@@ -2,7 +2,8 @@
 there, whatever their organization), `titles_are_not_names` (a title that holds the person's
 own name is no title), `governments_in_full` (a party the model named by its place is the
 government the article names in full) and `one_place` (the agreements signed at one event
-share its place). Each is compared with and without its rule. The
+share its place); v25's `parties_between` (a record whose sentence names its document's
+parties has those). Each is compared with and without its rule. The
 articles are made up for the rules, not taken from the gold set."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.documents import government_in_full
+from agreement_llm.documents import government_in_full, parties_named
 from agreement_llm.persons import holds_the_name
 from agreement_llm.steps import PeopleAnswer
 from tests.test_rules_of_people_and_dates import _agreements, _answer
@@ -185,4 +186,54 @@ def test_the_agreements_signed_at_one_event_share_its_place() -> None:
         "Harbour City",
         None,
         None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        (
+            "Li and Gan signed the Memorandum of Understanding on E-commerce Cooperation between "
+            "the Ministry of Commerce of Alpha and the Ministry of Trade and Industry of Beta.",
+            ["Ministry of Commerce of Alpha", "Ministry of Trade and Industry of Beta"],
+        ),
+        (
+            "They signed a draft agreement of cooperation between Alpha University and the "
+            "Harbour municipal government.",
+            ["Alpha University", "Harbour municipal government"],
+        ),
+        (
+            "A contract between Alpha Co., Ltd., Beta Corp and Gamma Group was signed on Monday.",
+            ["Alpha Co., Ltd.", "Beta Corp", "Gamma Group"],
+        ),
+        ("The MoU between Alpha and Beta, signed in May, runs five years.", ["Alpha", "Beta"]),
+        ("They signed an agreement between the two sides.", []),  # no side by name
+        ("Alpha signed an agreement with Beta.", []),  # no "between"
+        ("Trade between Alpha and Beta grew after the talks.", []),  # no document
+    ],
+)
+def test_the_parties_a_sentence_names_for_its_document(sentence: str, named: list[str]) -> None:
+    assert parties_named(sentence) == named
+
+
+def test_a_record_has_the_parties_its_sentence_names() -> None:
+    """The minister the model wrote as a party is replaced by his ministry, which the sentence
+    names as the document's party; a party it names the same is the answer's (its sector)."""
+    article = (
+        "Alpha and Beta sign e-commerce memorandum\n\n"
+        "Minister Li Wei and Minister Gan Bo signed the memorandum of understanding between the "
+        "Ministry of Commerce of Alpha and the Ministry of Trade and Industry of Beta.\n"
+    )
+    evidence = article.splitlines()[2]
+    answer = _answer(evidence, "Ministry of Commerce of Alpha", "Gan Bo")
+    answer["parties"][0]["sector"] = "national_government"
+    answers = _agreements(answer)
+    parties = {
+        tuple(rules): assemble(answers, None, article, rules)[0].agreements[0].parties
+        for rules in ([], ["parties_between"])
+    }
+    assert [p.name for p in parties[()]] == ["Ministry of Commerce of Alpha", "Gan Bo"]
+    assert [(p.name, p.sector.value) for p in parties[("parties_between",)]] == [
+        ("Ministry of Commerce of Alpha", "national_government"),
+        ("Ministry of Trade and Industry of Beta", "national_government"),
     ]

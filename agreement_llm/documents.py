@@ -71,7 +71,9 @@ def government_in_full(name: str, text: str) -> str | None:
 
 _NAMED_BETWEEN = re.compile(
     r"\b(?:agreements?|memorand\w*|mous?|contracts?|protocols?|letters? of intent)\b"
-    r"(?:\s+[\w\u2019'&-]+){0,8}?\s+between\s+(?P<names>.+?)"
+    # up to eight words of its title, none "to" or a lower-case "-ing" ("on boosting trade")
+    r"(?:\s+(?!to\b)(?!(?-i:(?!understanding)[a-z]+ing)\b)[\w\u2019'&-]+){0,8}?"
+    r"\s+between\s+(?P<names>.+?)"
     r"(?=[;:(]|(?<!\bCo)(?<!\bLtd)(?<!\bInc)\.(?:\s|$)|,\s+(?-i:[a-z])"
     r"|\s+(?:on|at|to|which|that|was|were|is|are|will|has|have|had|signed)\s|$)",
     re.IGNORECASE,
@@ -81,8 +83,9 @@ _NAMED_BETWEEN = re.compile(
 def parties_named(sentence: str) -> list[str]:
     """The parties a sentence names for its document, whole, as written ("the Memorandum of
     Understanding on E-commerce Cooperation between the Ministry of Commerce of China and the
-    Ministry of Trade and Industry of Singapore"); [] when it names none, or a side by no name
-    ("between the two sides")."""
+    Ministry of Trade and Industry of Singapore"); [] when it names none, a side by no name
+    ("between the two sides"), or what the document is for ("an agreement to deepen
+    cooperation between China and Russia", "on boosting trade between ...")."""
     match = _NAMED_BETWEEN.search(sentence)
     if match is None:
         return []

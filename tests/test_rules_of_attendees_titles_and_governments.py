@@ -210,6 +210,9 @@ def test_the_agreements_signed_at_one_event_share_its_place() -> None:
         ("They signed an agreement between the two sides.", []),  # no side by name
         ("Alpha signed an agreement with Beta.", []),  # no "between"
         ("Trade between Alpha and Beta grew after the talks.", []),  # no document
+        # what the document is for, not its parties
+        ("They signed an agreement to deepen cooperation between Alpha and Beta.", []),
+        ("They signed a memorandum on boosting trade between Alpha and Beta.", []),
     ],
 )
 def test_the_parties_a_sentence_names_for_its_document(sentence: str, named: list[str]) -> None:

@@ -61,8 +61,11 @@ PERSISTENT = {
 }
 
 
-def _endpoint(server: FakeServer) -> Endpoint:
-    return fake_endpoint(server.base_url, api_key="sk-test-FAULTS-0123456789", timeout=0.5)
+def _endpoint(server: FakeServer, kind: str = "hang past the timeout") -> Endpoint:
+    """The fake server's endpoint; a request times out after 0.5 s only where the fault is a
+    hang (elsewhere a loaded machine's slow answer would be one more, unscripted, fault)."""
+    timeout = 0.5 if kind == "hang past the timeout" else 30.0
+    return fake_endpoint(server.base_url, api_key="sk-test-FAULTS-0123456789", timeout=timeout)
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
@@ -70,10 +73,14 @@ def test_a_single_fault_is_recovered_or_reported(kind: str) -> None:
     with FakeServer(faulty(kind, 1), max_requests=10, max_seconds=30) as server:
         if kind == "truncated (length)":  # the same request would be cut off again
             with pytest.raises(ExtractionError) as info:
-                extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+                extract_with_details(
+                    TEXT, prompt="v1", endpoint=_endpoint(server, kind), retry=POLICY
+                )
             assert info.value.kind == "truncated"
             return
-        result = extract_with_details(TEXT, prompt="v1", endpoint=_endpoint(server), retry=POLICY)
+        result = extract_with_details(
+            TEXT, prompt="v1", endpoint=_endpoint(server, kind), retry=POLICY
+        )
     assert [p.name for p in result.record.agreements[0].parties] == ["A Corp", "B City"]
     assert len(result.attempts) == 2
     assert result.attempts[0].outcome != "ok"
@@ -94,7 +101,7 @@ def test_a_persistent_fault_ends_in_one_typed_error(kind: str, client: str) -> N
     expected_kind, expected_attempts = PERSISTENT[kind]
     with FakeServer(faulty(kind, 99), max_requests=20, max_seconds=30) as server:
         with pytest.raises(ExtractionError) as info:
-            _extract(client, _endpoint(server))
+            _extract(client, _endpoint(server, kind))
         assert len(server.requests) == expected_attempts
     err = info.value
     assert err.kind == expected_kind

@@ -8,7 +8,7 @@ attend each agreement signed there.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from agreement_llm import areas, documents, persons, rules
@@ -151,17 +151,6 @@ def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None
     return Money(amount=amount, currency=currency, text=text)
 
 
-def _count(count: int | None, evidence: str, where: str, notes: list[str]) -> int | None:
-    """A count is a number the evidence gives; else 1 for one document, null for several."""
-    if count == 1 or (count is not None and rules.number_in(count, evidence)):
-        return count
-    several = rules.plural_documents(evidence)
-    if count is None and several:
-        return None
-    notes.append(f"{where}.count: {count} is not a number the sentence gives")
-    return None if several else 1
-
-
 def assemble(
     agreements: AgreementsAnswer,
     people: PeopleAnswer | None,
@@ -188,6 +177,8 @@ def assemble(
     instead = _organizations(signs_for, people, source)
     for i, answer in enumerate(agreements.agreements):
         where = f"agreements[{i}]"
+        if "parties_of_the_sentence" in extra:  # not step 1's parties copied; "18 enterprises"
+            answer = documents.parties_in_sentence(answer, text, where, notes)
         parties = [
             p
             for j, raw in enumerate(answer.parties)
@@ -218,7 +209,7 @@ def assemble(
         kind = rules.kind_from_title(title) or rules.kind_from_title(evidence) or answer.kind
         count = answer.count if answer.count is None or answer.count >= 1 else None
         if "counts_from_text" in extra:
-            count = _count(count, evidence, where, notes)
+            count = documents.count_given(count, evidence, where, notes)
         status = answer.status
         if "status_from_text" in extra and (said := rules.status_in_sentence(evidence)):
             if said != status:
@@ -267,17 +258,17 @@ def assemble(
             if one_by_one:
                 told.append(records[-1])
     records = documents.without_told_summaries(records, told, asked, notes)
-    records = documents.parties_between(records, notes) if "parties_between" in extra else records
-    if "collective_parties" in extra:  # "various departments of Tsinghua" signed them
-        records = documents.collective_parties(records, notes)
-    if "areas_from_the_text" in extra:
-        records = areas.with_listed_areas(records, body, notes)
-    if "areas_of_cooperation" in extra:
-        records = areas.only_fields_of_cooperation(records, body, notes)
-    if "areas_named" in extra:  # "other fields" names none
-        records = areas.without_unnamed(records, notes)
-    if "one_place" in extra:  # the place of an article's one signing event is each one's
-        records = documents.one_place(records, notes)
+    after: dict[str, Callable[[list[Agreement], list[str]], list[Agreement]]] = {
+        "parties_between": documents.parties_between,
+        "collective_parties": documents.collective_parties,  # "various departments of X"
+        "areas_from_the_text": lambda r, n: areas.with_listed_areas(r, body, n),
+        "areas_of_cooperation": lambda r, n: areas.only_fields_of_cooperation(r, body, n),
+        "areas_named": areas.without_unnamed,  # "other fields" names none
+        "not_the_masthead": lambda r, n: documents.not_in_the_header(r, text, n),
+        "one_place": documents.one_place,  # the place of an article's one signing event
+    }
+    for name, rule in after.items():  # in this order, where the version names them
+        records = rule(records, notes) if name in extra else records
     if people is not None:
         records = _seat(records, people, source, extra, text, body)
     return ArticleRecord(published_on=own, agreements=records), notes

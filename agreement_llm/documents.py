@@ -13,16 +13,21 @@ from collections.abc import Collection
 from agreement_llm import rules
 from agreement_llm.models import Agreement, Party, Sector, Status
 from agreement_llm.sectors import sector_from_name
-from agreement_llm.steps import StepAgreement
+from agreement_llm.steps import StepAgreement, StepParty
 
 __all__ = [
     "collective_parties",
+    "count_given",
+    "counted_partners",
     "document_parties",
     "government_in_full",
     "listed_partners",
     "names_new_parties",
+    "names_organization",
+    "not_in_the_header",
     "one_place",
     "parties_between",
+    "parties_in_sentence",
     "repeats",
     "without_told_summaries",
 ]
@@ -253,6 +258,17 @@ def collective_parties(records: list[Agreement], notes: list[str]) -> list[Agree
     return out
 
 
+def count_given(count: int | None, evidence: str, where: str, notes: list[str]) -> int | None:
+    """A count is a number the evidence gives; else 1 for one document, null for several."""
+    if count == 1 or (count is not None and rules.number_in(count, evidence)):
+        return count
+    several = rules.plural_documents(evidence)
+    if count is None and several:
+        return None
+    notes.append(f"{where}.count: {count} is not a number the sentence gives")
+    return None if several else 1
+
+
 def one_place(records: list[Agreement], notes: list[str]) -> list[Agreement]:
     """The records signed at the event an article reports, given the one place that any of
     them has where the others have none (agreements signed at one event share its place)."""
@@ -266,4 +282,108 @@ def one_place(records: list[Agreement], notes: list[str]) -> list[Agreement]:
         if not out[i].place:
             notes.append(f"agreements[{i}].place: the event's place, {place!r}")
             out[i] = out[i].model_copy(update={"place": place})
+    return out
+
+
+_COUNTED = re.compile(
+    r"\bwith\s+(?P<phrase>(?:(?:more than|over|nearly|about|some|around)\s+)?"
+    r"(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens of|several"
+    r"|multiple|a number of)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:enterprises|companies|firms|businesses|banks|investors|universities|colleges|institutes"
+    r"|institutions|organi[sz]ations|cities|provinces|counties|districts))\b"
+    r"(?!\s*(?::|,?\s*(?:such as|including|namely|like)\b))"
+)
+
+
+def counted_partners(sentence: str) -> str | None:
+    """The partners a sentence counts instead of naming them ("Jinpu signed contracts with 18
+    enterprises": "18 enterprises"), as written; None when it names them ("with 3 companies,
+    including A") or counts none. The spec: a party the text names only collectively is one
+    party whose name is that phrase."""
+    match = _COUNTED.search(sentence)
+    return match["phrase"] if match and not rules.partners_listed(sentence) else None
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'\u2019&-]*(?:\s+[A-Z][\w'\u2019&-]*)*")
+
+
+def names_organization(sentence: str, name: str) -> bool:
+    """True when a sentence names an organization: its name whole, or the capitalised words
+    the name opens with ("Jinpu signed ..." names "Jinpu New Area")."""
+    key = rules.fold(name).removeprefix("the ")
+    if not key or f" {key} " in f" {rules.fold(sentence)} ":
+        return True
+    words = key.split()
+    return any(
+        (run := rules.fold(m.group(0)).split()) == words[: len(run)]
+        for m in _CAPITALISED_RUN.finditer(sentence)
+    )
+
+
+def parties_in_sentence(
+    answer: StepAgreement, text: str, where: str, notes: list[str]
+) -> StepAgreement:
+    """The answer with the parties its sentence names and the partners it counts as one party,
+    where the sentence counts the partners it signs with ("Jinpu signed contracts with 18
+    enterprises": Jinpu and "18 enterprises", not another agreement's party copied); unchanged
+    where it counts none, names none of the answer's parties or is not the article's."""
+    sentence = answer.evidence
+    counted = counted_partners(sentence) if sentence in text else None
+    named = [
+        p
+        for p in answer.parties
+        if names_organization(sentence, p.name)
+        or (p.short_name and names_organization(sentence, p.short_name))
+    ]
+    if counted is None or not named:
+        return answer
+    if not any(rules.same_organization(counted, p.name) for p in named):
+        sector = sector_from_name(counted, Sector.other)
+        named.append(StepParty(name=counted, short_name=None, sector=sector, country=None))
+    if named == answer.parties:
+        return answer
+    notes.append(f"{where}.parties: those its sentence names, {[p.name for p in named]}")
+    return answer.model_copy(update={"parties": named})
+
+
+def _header_lines(text: str) -> list[str]:
+    """The lines above an article's first paragraph that are neither its headline nor a
+    sentence: a masthead ("Saskatoon StarPhoenix"), a byline, a site's name."""
+    title = next((line[6:].strip() for line in text.split("\n") if line.startswith("TITLE:")), "")
+    header = []
+    for line in (line.strip() for line in text.split("\n")):
+        if not line or line.startswith(("SOURCE:", "TITLE:")) or line == title:
+            continue
+        if len(line.split()) >= 10:
+            break
+        if not line.endswith((".", "!", "?", "\u3002")):
+            header.append(line)
+    return header
+
+
+def not_in_the_header(records: list[Agreement], text: str, notes: list[str]) -> list[Agreement]:
+    """The records without a party or place the article writes only in its header lines (a
+    newspaper's masthead is no party to the agreements it reports, nor their place; spec 2:
+    parties are not reporters). A record keeps its last party."""
+    header = set(_header_lines(text))
+    rest = " ".join(
+        rules.fold(line)
+        for line in text.split("\n")
+        if line.strip() not in header and not line.startswith("SOURCE:")
+    )
+
+    top = " ".join(rules.fold(line) for line in header)
+
+    def only_there(value: str) -> bool:
+        key = f" {rules.fold(value)} "
+        return key.strip() != "" and key in f" {top} " and key not in f" {rest} "
+
+    out = []
+    for i, record in enumerate(records):
+        parties = [p for p in record.parties if not only_there(p.name)] or record.parties
+        place = None if record.place and only_there(record.place) else record.place
+        if parties != record.parties or place != record.place:
+            notes.append(f"record {i}: no party or place from the article's header lines")
+            record = record.model_copy(update={"parties": parties, "place": place})
+        out.append(record)
     return out

@@ -122,6 +122,8 @@ class PromptManifest(BaseModel):
             "governments_in_full",
             "one_place",
             "parties_between",
+            "parties_of_the_sentence",
+            "not_the_masthead",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -347,16 +347,20 @@ def parties_in_sentence(
 
 
 def _header_lines(text: str) -> list[str]:
-    """The lines above an article's first paragraph that are neither its headline nor a
-    sentence: a masthead ("Saskatoon StarPhoenix"), a byline, a site's name."""
-    title = next((line[6:].strip() for line in text.split("\n") if line.startswith("TITLE:")), "")
+    """The short lines above an article's first paragraph that neither end a sentence nor
+    speak of a document or a signing: a masthead ("Saskatoon StarPhoenix"), a byline, a site's
+    name; not a headline ("Alpha and Beta sign MoU")."""
     header = []
     for line in (line.strip() for line in text.split("\n")):
-        if not line or line.startswith(("SOURCE:", "TITLE:")) or line == title:
+        if line.startswith(("SOURCE:", "TITLE:")):
             continue
         if len(line.split()) >= 10:
             break
-        if not line.endswith((".", "!", "?", "\u3002")):
+        if (
+            0 < len(line.split()) <= 4
+            and not line.endswith((".", "!", "?", "\u3002"))
+            and not (rules.names_a_document(line) or rules.signing_verb(line))
+        ):
             header.append(line)
     return header
 

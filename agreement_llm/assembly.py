@@ -257,6 +257,8 @@ def assemble(
             records.append(Agreement(**base, parties=parties))
             if one_by_one:
                 told.append(records[-1])
+    if "sides_from_summaries" in extra:  # "... also signed": the other side is the summary's
+        records = documents.sides_from_summaries(records, told, asked, notes)
     records = documents.without_told_summaries(records, told, asked, notes)
     after: dict[str, Callable[[list[Agreement], list[str]], list[Agreement]]] = {
         "parties_between": documents.parties_between,
@@ -370,6 +372,10 @@ def _seat(
         if "titles_from_the_text" in extra:  # the fullest title, as the text writes it
             title = persons.fuller_title(title, persons.title_in_text(name, text))
         organization = source.keep(person.organization, f"{where}.organization")
+        if organization is None and title and "organizations_in_titles" in extra:
+            organization = persons.organization_in_title(
+                f"{title} {name}", text
+            )  # "president of X"
         own = [
             i
             for i in live

@@ -29,6 +29,7 @@ __all__ = [
     "parties_between",
     "parties_in_sentence",
     "repeats",
+    "sides_from_summaries",
     "without_told_summaries",
 ]
 
@@ -177,6 +178,34 @@ def listed_partners(
         return parties
     notes.append(f"{where}: the {len(listed)} partners the sentence lists")
     return [signer, *partners]
+
+
+def sides_from_summaries(
+    records: list[Agreement], told: list[Agreement], asked: Collection[str], notes: list[str]
+) -> list[Agreement]:
+    """The records with the party a summary ("Azerbaijan and UAE's Masdar company signed four
+    memorandums") shares with each of the documents the article then tells one by one given to
+    those of them told with one party ("A memorandum on ... was also signed": its other side is
+    the summary's). `told` is updated in place."""
+    out = list(records)
+
+    def has(record: Agreement, party: Party) -> bool:
+        return any(rules.same_organization(party.name, q.name) for q in record.parties)
+
+    for summary in records:
+        if (summary.count or 1) < 2 or summary.evidence in asked:
+            continue
+        mine = [t for t in told if any(has(summary, p) for p in t.parties)]
+        lone = [t for t in told if len(t.parties) == 1 and t not in mine]
+        common = [p for p in (mine[0].parties if mine else []) if all(has(t, p) for t in mine)]
+        common = [p for p in common if has(summary, p)]
+        if not lone or len(common) != 1 or len(mine) + len(lone) < (summary.count or 1):
+            continue
+        for t in lone:
+            i, j = out.index(t), told.index(t)
+            notes.append(f"record {i}: the other side of the documents its summary counts")
+            out[i] = told[j] = t.model_copy(update={"parties": [*t.parties, common[0]]})
+    return out
 
 
 def without_told_summaries(

@@ -124,6 +124,8 @@ class PromptManifest(BaseModel):
             "parties_between",
             "parties_of_the_sentence",
             "not_the_masthead",
+            "sides_from_summaries",
+            "organizations_in_titles",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -1,8 +1,10 @@
 """v26's rules: `parties_of_the_sentence` (a sentence that counts the partners it signs with,
 "signed contracts with 18 enterprises", has the parties it names and those partners as one
 party, the spec's collective party) and `not_the_masthead` (a party or place the article writes
-only in its header lines is dropped). Each is compared with and without its rule. The articles
-are made up for the rules, not taken from the gold set."""
+only in its header lines is dropped); v27's `sides_from_summaries` (a document told with one
+party has the side its summary shares with the others) and `organizations_in_titles` (a person
+sits at the agreement of the organization their title names). Each is compared with and
+without its rule. The articles are made up for the rules, not taken from the gold set."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 
 from agreement_llm.assembly import assemble
 from agreement_llm.documents import counted_partners, names_organization
+from agreement_llm.steps import PeopleAnswer
 from tests.test_rules_of_people_and_dates import _agreements, _answer
 
 FAIR = """Harbour goes to Beijing to woo investors
@@ -126,3 +129,82 @@ def test_a_short_headline_is_no_masthead() -> None:
     answers = _agreements(_answer(EVIDENCE, "Harbour Gazette", "Alpha University"))
     record, _ = assemble(answers, None, text, ["not_the_masthead"])
     assert [p.name for p in record.agreements[0].parties] == ["Harbour Gazette", "Alpha University"]
+
+
+# v27's rules: `sides_from_summaries` and `organizations_in_titles`.
+
+TOLD = """Delta Power signs four memorandums
+
+Ocean Republic and Delta Power signed four memorandums of understanding on cooperation in energy.
+A memorandum on offshore wind was signed by Alpha Energy and Delta Power.
+A memorandum on solar power was signed by Beta Solar and Delta Power.
+A memorandum on energy storage was signed by Gamma Grid and Delta Power.
+A memorandum on clean energy in the Harbour region was also signed by the Harbour Agency.
+"""
+
+
+def _told(rules: list[str]) -> list[list[str]]:
+    lines = TOLD.splitlines()
+    summary = _answer(lines[2], "Delta Power", "Ocean Republic", count=4)
+    told = [
+        _answer(lines[3], "Alpha Energy", "Delta Power"),
+        _answer(lines[4], "Beta Solar", "Delta Power"),
+        _answer(lines[5], "Gamma Grid", "Delta Power"),
+        _answer(lines[6], "Harbour Agency"),
+    ]
+    base = ["documents_one_by_one", "several_documents"]
+    record, _ = assemble(_agreements(summary, *told), None, TOLD, [*base, *rules], lines[3:7])
+    return [[p.name for p in a.parties] for a in record.agreements]
+
+
+def test_a_document_told_with_one_party_has_the_side_its_summary_shares() -> None:
+    """Without the rule the summary that counts the four memorandums stays beside them (only
+    three share its party) and the fourth has one party; with it, the fourth has the other
+    side the summary names and the summary goes (one record per document)."""
+    assert _told([]) == [
+        ["Delta Power", "Ocean Republic"],
+        ["Alpha Energy", "Delta Power"],
+        ["Beta Solar", "Delta Power"],
+        ["Gamma Grid", "Delta Power"],
+        ["Harbour Agency"],
+    ]
+    assert _told(["sides_from_summaries"]) == [
+        ["Alpha Energy", "Delta Power"],
+        ["Beta Solar", "Delta Power"],
+        ["Gamma Grid", "Delta Power"],
+        ["Harbour Agency", "Delta Power"],
+    ]
+
+
+TWO = """Alpha Agency signs two memorandums
+
+Alpha Agency signed two memoranda, one with the Delta Center and one with Beta University.
+Li Wei, president of the Delta Center, and Chen Hao, dean of Beta University, signed with Wu Bo.
+"""
+
+
+def _two(rules: list[str]) -> list[list[str]]:
+    sentence = TWO.splitlines()[2]
+    answers = _agreements(
+        _answer(sentence, "Alpha Agency", "Delta Center"),
+        _answer(sentence, "Alpha Agency", "Beta University"),
+    )
+    people = PeopleAnswer.model_validate(
+        {
+            "people": [
+                {"name": n, "title": t, "organization": None, "role": "signatory"}
+                for n, t in [
+                    ("Li Wei", "president of the Delta Center"),
+                    ("Chen Hao", "dean of Beta University"),
+                    ("Wu Bo", None),
+                ]
+            ]
+        }
+    )
+    record, _ = assemble(answers, people, TWO, rules)
+    return [[p.name for p in a.people] for a in record.agreements]
+
+
+def test_a_signatory_sits_at_the_agreement_of_the_organization_their_title_names() -> None:
+    assert _two([]) == [["Li Wei", "Chen Hao", "Wu Bo"]] * 2
+    assert _two(["organizations_in_titles"]) == [["Li Wei", "Wu Bo"], ["Chen Hao", "Wu Bo"]]

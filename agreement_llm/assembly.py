@@ -12,19 +12,12 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from agreement_llm import areas, documents, persons, rules
-from agreement_llm.dates import (
-    Context,
-    published_on_from_text,
-    resolve_weekday,
-    signing_date,
-    stated_in_text,
-)
+from agreement_llm.dates import Context, answered_date, published_on_from_text, signing_date
 from agreement_llm.grounding import FoldedText, Match, locate
 from agreement_llm.models import (
     Agreement,
     ArticleRecord,
     Money,
-    PartialDate,
     Party,
     Person,
     Role,
@@ -36,7 +29,6 @@ from agreement_llm.steps import (
     AgreementsAnswer,
     PeopleAnswer,
     SignsForAnswer,
-    StepDate,
     StepMoney,
     StepParty,
 )
@@ -119,26 +111,6 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
     return Party(name=name, short_name=short, sector=sector, country=country)
 
 
-def _date(
-    when: StepDate, text: str, own: PartialDate | None, where: str, notes: list[str]
-) -> PartialDate | None:
-    year, month, day = when.year, when.month, when.day
-    if month is not None and day is not None and not stated_in_text(month, day, text):
-        notes.append(f"{where}: {month}-{day} is not a date the text gives; dropped")
-        year = month = day = None
-    try:
-        date = PartialDate(year=year, month=month, day=day)
-    except ValueError:
-        notes.append(f"{where}: {year}-{month}-{day} is not a date; dropped")
-        date = PartialDate()
-    if date.is_empty and when.weekday is not None:
-        resolved = resolve_weekday(when.weekday.value, own)
-        if resolved is not None:
-            notes.append(f"{where}: {when.weekday.value} resolved against the article's date")
-            date = resolved
-    return None if date.is_empty else date
-
-
 def _money(value: StepMoney | None, where: str, source: _Source) -> Money | None:
     text = source.keep(value.text, f"{where}.text") if value is not None else None
     if value is None or text is None:
@@ -216,7 +188,7 @@ def assemble(
                 notes.append(f"{where}.status: the evidence sentence says {said}")
             status = Status(said)
         signed_on = signing_date(
-            _date(answer.signed_on, text, own, f"{where}.signed_on", notes),
+            answered_date(answer.signed_on, text, own, f"{where}.signed_on", notes),
             Context(evidence, body, own, extra, f"{where}.signed_on", notes),
             background=status is Status.earlier,
         )

@@ -14,10 +14,12 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from agreement_llm.models import ArticleRecord, PartialDate
+from agreement_llm.steps import StepDate
 
 __all__ = [
     "Context",
     "DateChange",
+    "answered_date",
     "apply_date_rules",
     "date_before",
     "infer_year",
@@ -338,3 +340,25 @@ def signing_date(
         at.notes.append(f"{at.where}: a weekday alone, and the article's date is not in the text")
         signed_on = None
     return signed_on
+
+
+def answered_date(
+    when: StepDate, text: str, own: PartialDate | None, where: str, notes: list[str]
+) -> PartialDate | None:
+    """The date an answer gives, less a month and day the text does not give (then the year
+    too); a weekday alone resolves against the article's own date `own`."""
+    year, month, day = when.year, when.month, when.day
+    if month is not None and day is not None and not stated_in_text(month, day, text):
+        notes.append(f"{where}: {month}-{day} is not a date the text gives; dropped")
+        year = month = day = None
+    try:
+        date = PartialDate(year=year, month=month, day=day)
+    except ValueError:
+        notes.append(f"{where}: {year}-{month}-{day} is not a date; dropped")
+        date = PartialDate()
+    if date.is_empty and when.weekday is not None:
+        resolved = resolve_weekday(when.weekday.value, own)
+        if resolved is not None:
+            notes.append(f"{where}: {when.weekday.value} resolved against the article's date")
+            date = resolved
+    return None if date.is_empty else date

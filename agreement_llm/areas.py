@@ -68,19 +68,22 @@ def areas_listed(sentence: str) -> list[str]:
 
 
 def with_listed_areas(
-    records: list[Agreement], sentences: Sequence[str], notes: list[str]
+    records: list[Agreement], sentences: Sequence[str], notes: list[str], theirs: bool = False
 ) -> list[Agreement]:
     """Each record with the fields its evidence sentence lists, and, when the article reports
     one agreement signed (or to be), the fields any of its sentences lists, after the areas it
-    has (a field that shares half its words with one already there is not added again)."""
+    has (a field that shares half its words with one already there is not added again). With
+    `theirs`, a sentence that is another record's evidence lists that record's fields only."""
     lists = [(s, found) for s in sentences if (found := areas_listed(s))]
     live = [r for r in records if r.status is not Status.earlier]
     out: list[Agreement] = []
     for i, record in enumerate(records):
+        others = {r.evidence for r in records if r.evidence != record.evidence} if theirs else set()
         mine = [
             item
             for sentence, found in lists
-            if sentence == record.evidence or (len(live) == 1 and record is live[0])
+            if sentence == record.evidence
+            or (len(live) == 1 and record is live[0] and sentence not in others)
             for item in found
         ]
         areas = list(record.areas)

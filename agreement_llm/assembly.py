@@ -165,7 +165,12 @@ def assemble(
             and rules.one_document_signed(answer.evidence)
         )
         earlier = agreements.agreements[:i]
-        if answer.evidence in asked and documents.repeats(answer, earlier, asked, one_by_one):
+        asked_for = answer.evidence in asked  # the `sentences` step's answer for that sentence
+        # a document signed before this one, whatever parties it shares with it
+        before = (
+            asked_for and "earlier_documents" in extra and rules.earlier_document(answer.evidence)
+        )
+        if asked_for and not before and documents.repeats(answer, earlier, asked, one_by_one):
             notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
             continue
         title = source.keep(answer.title, f"{where}.title")
@@ -187,6 +192,7 @@ def assemble(
             if said != status:
                 notes.append(f"{where}.status: the evidence sentence says {said}")
             status = Status(said)
+        status = Status.earlier if before else status
         signed_on = signing_date(
             answered_date(answer.signed_on, text, own, f"{where}.signed_on", notes),
             Context(evidence, body, own, extra, f"{where}.signed_on", notes),
@@ -235,7 +241,9 @@ def assemble(
     after: dict[str, Callable[[list[Agreement], list[str]], list[Agreement]]] = {
         "parties_between": documents.parties_between,
         "collective_parties": documents.collective_parties,  # "various departments of X"
-        "areas_from_the_text": lambda r, n: areas.with_listed_areas(r, body, n),
+        "areas_from_the_text": lambda r, n: areas.with_listed_areas(
+            r, body, n, theirs="earlier_documents" in extra
+        ),
         "areas_of_cooperation": lambda r, n: areas.only_fields_of_cooperation(r, body, n),
         "areas_named": areas.without_unnamed,  # "other fields" names none
         "not_the_masthead": lambda r, n: documents.not_in_the_header(r, text, n),

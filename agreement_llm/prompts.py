@@ -126,6 +126,7 @@ class PromptManifest(BaseModel):
             "not_the_masthead",
             "sides_from_summaries",
             "organizations_in_titles",
+            "earlier_documents",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

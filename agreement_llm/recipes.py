@@ -42,6 +42,7 @@ def unreported(
     one_by_one: bool = False,
     named: bool = False,
     whole: bool = False,
+    earlier: bool = False,
 ) -> list[str]:
     """The article's sentences that report several documents (`rules.several_documents`) and
     that none of the answer's agreements came from: where a small model lists one agreement
@@ -49,7 +50,9 @@ def unreported(
     documents, also the sentences that tell one of them (`rules.one_document_signed`). With
     `named`, also a sentence that signs a document it names with parties none of the answer's
     agreements has (`documents.names_new_parties`: "the Agreement among A, B and C"). With
-    `whole`, sentences are not cut at abbreviations (`rules.sentences(past_abbreviations=)`)."""
+    `whole`, sentences are not cut at abbreviations (`rules.sentences(past_abbreviations=)`).
+    With `earlier`, also a sentence that tells of a document signed before the article's event
+    (`rules.earlier_document`: "since the signing of the preceding round of ... agreement")."""
     sentences = rules.sentences(text, past_abbreviations=whole)
     candidates = [s for s in sentences if rules.names_a_document(s)]
     reported = {
@@ -74,6 +77,7 @@ def unreported(
             rules.several_documents(s)
             or (many and rules.one_document_signed(s))
             or (named and documents.names_new_parties(s, known))
+            or (earlier and rules.earlier_document(s))
         )
     ]
 
@@ -119,7 +123,8 @@ async def run_stepwise(
             one_by_one = "documents_one_by_one" in prompt.manifest.rules
             named = "documents_named_with_parties" in prompt.manifest.rules
             whole = "sentences_past_abbreviations" in prompt.manifest.rules
-            for sentence in unreported(text, agreements, one_by_one, named, whole):
+            before = "earlier_documents" in prompt.manifest.rules
+            for sentence in unreported(text, agreements, one_by_one, named, whole, before):
                 cue = step.cue.replace("{sentence}", sentence)
                 more: AgreementsAnswer = await ask(step.model_copy(update={"cue": cue}))
                 said = [a.model_copy(update={"evidence": sentence}) for a in more.agreements]

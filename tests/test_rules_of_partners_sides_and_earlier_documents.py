@@ -3,8 +3,10 @@
 party, the spec's collective party) and `not_the_masthead` (a party or place the article writes
 only in its header lines is dropped); v27's `sides_from_summaries` (a document told with one
 party has the side its summary shares with the others) and `organizations_in_titles` (a person
-sits at the agreement of the organization their title names). Each is compared with and
-without its rule. The articles are made up for the rules, not taken from the gold set."""
+sits at the agreement of the organization their title names); v28's `earlier_documents` (a
+sentence of a document signed before the article's event is asked about, and its answer is an
+earlier document). Each is compared with and without its rule. The articles are made up for
+the rules, not taken from the gold set."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import pytest
 
 from agreement_llm.assembly import assemble
 from agreement_llm.documents import counted_partners, names_organization
+from agreement_llm.recipes import unreported
+from agreement_llm.rules import earlier_document
 from agreement_llm.steps import PeopleAnswer
 from tests.test_rules_of_people_and_dates import _agreements, _answer
 
@@ -208,3 +212,54 @@ def _two(rules: list[str]) -> list[list[str]]:
 def test_a_signatory_sits_at_the_agreement_of_the_organization_their_title_names() -> None:
     assert _two([]) == [["Li Wei", "Chen Hao", "Wu Bo"]] * 2
     assert _two(["organizations_in_titles"]) == [["Li Wei", "Wu Bo"], ["Chen Hao", "Wu Bo"]]
+
+
+# v28's rule: `earlier_documents`.
+
+ROUNDS = (
+    "Alpha University and Harbour Province sign a new agreement\n\n"
+    "Alpha University and the Harbour Provincial Government signed a cooperation agreement.\n"
+    "Since the signing of the preceding round of strategic cooperation agreement, the two "
+    "sides have cooperated in the areas of teacher training and joint research.\n"
+)
+NEW, OLD = ROUNDS.splitlines()[2:4]
+
+
+def test_a_sentence_of_an_earlier_document_is_asked_about() -> None:
+    step1 = _agreements(_answer(NEW, "Alpha University", "Harbour Provincial Government"))
+    assert unreported(ROUNDS, step1, True, True, True) == []
+    assert unreported(ROUNDS, step1, True, True, True, earlier=True) == [OLD]
+
+
+def _rounds(rules: list[str]) -> list[tuple[str, list[str]]]:
+    answers = _agreements(
+        _answer(NEW, "Alpha University", "Harbour Provincial Government"),
+        _answer(OLD, "Alpha University", "Harbour Provincial Government", areas=[]),
+    )
+    record, _ = assemble(answers, None, ROUNDS, ["areas_from_the_text", *rules], asked=[OLD])
+    return [(a.status.value, a.areas) for a in record.agreements]
+
+
+def test_an_earlier_document_is_no_repeat_and_its_fields_are_its_own() -> None:
+    """Without the rule the answer for the earlier round is dropped as a repeat (same parties)
+    and the fields its sentence lists go to this agreement; with it, it is an earlier document
+    with those fields."""
+    fields = ["teacher training", "joint research"]
+    assert _rounds([]) == [("signed", fields)]
+    assert _rounds(["earlier_documents"]) == [("signed", []), ("earlier", fields)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "earlier"),
+    [
+        (OLD, True),
+        ("Previously, Alpha has signed a memorandum with Beta.", True),
+        ("Alpha had signed a framework agreement with Beta in 2015.", True),
+        ("The agreement builds on the previous cooperation agreement of 2015.", True),
+        (NEW, False),
+        ("The first round of the agreement signing was held on Monday.", False),
+        ("The two sides have cooperated since 2015.", False),  # names no document
+    ],
+)
+def test_earlier_document(sentence: str, earlier: bool) -> None:
+    assert earlier_document(sentence) is earlier

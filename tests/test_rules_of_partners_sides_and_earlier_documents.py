@@ -1,9 +1,9 @@
 """v26's rules: `parties_of_the_sentence` (a sentence that counts the partners it signs with,
 "signed contracts with 18 enterprises", has the parties it names and those partners as one
 party, the spec's collective party) and `not_the_masthead` (a party or place the article writes
-only in its header lines is dropped); v27's `sides_from_summaries` (a document told with one
-party has the side its summary shares with the others) and `organizations_in_titles` (a person
-sits at the agreement of the organization their title names); v28's `earlier_documents` (a
+only in its header lines is dropped), `sides_from_summaries` (a document told with one party
+has the side its summary shares with the others) and `organizations_in_titles` (a person sits
+at the agreement of the organization their title names); v27's `earlier_documents` (a
 sentence of a document signed before the article's event is asked about, and its answer is an
 earlier document). Each is compared with and without its rule. The articles are made up for
 the rules, not taken from the gold set."""
@@ -135,7 +135,7 @@ def test_a_short_headline_is_no_masthead() -> None:
     assert [p.name for p in record.agreements[0].parties] == ["Harbour Gazette", "Alpha University"]
 
 
-# v27's rules: `sides_from_summaries` and `organizations_in_titles`.
+# v26's rules `sides_from_summaries` and `organizations_in_titles`.
 
 TOLD = """Delta Power signs four memorandums
 
@@ -214,7 +214,7 @@ def test_a_signatory_sits_at_the_agreement_of_the_organization_their_title_names
     assert _two(["organizations_in_titles"]) == [["Li Wei", "Wu Bo"], ["Chen Hao", "Wu Bo"]]
 
 
-# v28's rule: `earlier_documents`.
+# v27's rule: `earlier_documents`.
 
 ROUNDS = (
     "Alpha University and Harbour Province sign a new agreement\n\n"

@@ -252,6 +252,8 @@ def assemble(
     for name, rule in after.items():  # in this order, where the version names them
         records = rule(records, notes) if name in extra else records
     if people is not None:
+        if "people_in_titles" in extra:  # "President of X and Lu Yongzheng, Vice Governor of Y"
+            people = persons.people_in_titles(people, text, notes)
         records = _seat(records, people, source, extra, text, body)
     return ArticleRecord(published_on=own, agreements=records), notes
 

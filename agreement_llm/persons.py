@@ -20,6 +20,7 @@ __all__ = [
     "name_after_title",
     "organization_in_title",
     "people_as_parties",
+    "people_in_titles",
     "role_as_written",
     "role_in_text",
     "sentences_of",
@@ -315,6 +316,49 @@ def title_in_text(name: str, text: str) -> str | None:
         if title:
             return title
     return None
+
+
+_AND_ANOTHER = re.compile(
+    r"^(?P<own>.+?)\s+and\s+(?P<name>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,2}),\s+"
+    r"(?P<title>.+)$"
+)
+
+
+def _a_persons_name(value: str, text: str) -> bool:
+    words = value.split()
+    return (
+        2 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and is_a_name(value)
+        and not looks_like_an_organization(value)
+        and not any(_title_word(w) for w in words)
+        and whole_word_in(value, text)
+    )
+
+
+def people_in_titles(answer: PeopleAnswer, text: str, notes: list[str]) -> PeopleAnswer:
+    """The answer with a person the model wrote into another's title made a person of their
+    own, with the same role: "President of Southeast University and Lu Yongzheng, Vice
+    Governor of Guizhou Province" is one title and then Lu Yongzheng with his; a title that is
+    only a name ("Yao Kai", of "Zhang Dong, Yao Kai and Wang Zhipeng attended") is that
+    person, with no title, and the first has none either."""
+    people = []
+    for k, person in enumerate(answer.people):
+        title = (person.title or "").strip()
+        match = _AND_ANOTHER.match(title)
+        if _a_persons_name(title, text):
+            own, name, theirs = None, title, None
+        elif match and _a_persons_name(match["name"], text):
+            own, name, theirs = match["own"], match["name"], match["title"]
+        else:
+            people.append(person)
+            continue
+        notes.append(f"people[{k}].title: {name!r} is another person at the signing")
+        people.append(person.model_copy(update={"title": own}))
+        people.append(
+            person.model_copy(update={"name": name, "title": theirs, "organization": None})
+        )
+    return answer.model_copy(update={"people": people})
 
 
 def holds_the_name(title: str, name: str) -> bool:

@@ -127,6 +127,7 @@ class PromptManifest(BaseModel):
             "sides_from_summaries",
             "organizations_in_titles",
             "earlier_documents",
+            "people_in_titles",
         ]
     ] = Field(default_factory=list)
     settings: GenerationSettings = Field(default_factory=GenerationSettings)

@@ -5,7 +5,8 @@ only in its header lines is dropped), `sides_from_summaries` (a document told wi
 has the side its summary shares with the others) and `organizations_in_titles` (a person sits
 at the agreement of the organization their title names); v27's `earlier_documents` (a
 sentence of a document signed before the article's event is asked about, and its answer is an
-earlier document). Each is compared with and without its rule. The articles are made up for
+earlier document); v28's `people_in_titles` (a person written into another's title is a
+person). Each is compared with and without its rule. The articles are made up for
 the rules, not taken from the gold set."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from agreement_llm.assembly import assemble
 from agreement_llm.documents import counted_partners, names_organization
+from agreement_llm.persons import people_in_titles
 from agreement_llm.recipes import unreported
 from agreement_llm.rules import earlier_document
 from agreement_llm.steps import PeopleAnswer
@@ -263,3 +265,75 @@ def test_an_earlier_document_is_no_repeat_and_its_fields_are_its_own() -> None:
 )
 def test_earlier_document(sentence: str, earlier: bool) -> None:
     assert earlier_document(sentence) is earlier
+
+
+# v28's rule: `people_in_titles`.
+
+CEREMONY = (
+    "Alpha University and Harbour Province sign an agreement\n\n"
+    "Alpha University and the Harbour Provincial Government signed a cooperation agreement.\n"
+    "Zhang Wei, President of Alpha University, and Lu Ming, Vice Governor of Harbour Province, "
+    "signed the agreement. Zhou Bo, Yao Kai and Wang Jun attended the signing ceremony.\n"
+)
+
+
+def _ceremony(rules: list[str]) -> list[tuple[str, str | None, str]]:
+    sentence = CEREMONY.splitlines()[2]
+    answers = _agreements(_answer(sentence, "Alpha University", "Harbour Provincial Government"))
+    people = PeopleAnswer.model_validate(
+        {
+            "people": [
+                {
+                    "name": "Zhang Wei",
+                    "title": "President of Alpha University and Lu Ming, Vice Governor of Harbour "
+                    "Province",
+                    "organization": None,
+                    "role": "signatory",
+                },
+                {"name": "Zhou Bo", "title": "Yao Kai", "organization": None, "role": "attendee"},
+                {"name": "Wang Jun", "title": None, "organization": None, "role": "attendee"},
+            ]
+        }
+    )
+    record, _ = assemble(answers, people, CEREMONY, ["roles_from_the_text", *rules])
+    return [(p.name, p.title, p.role.value) for p in record.agreements[0].people]
+
+
+def test_a_person_written_into_another_persons_title_is_a_person() -> None:
+    assert _ceremony([]) == [
+        (
+            "Zhang Wei",
+            "President of Alpha University and Lu Ming, Vice Governor of Harbour Province",
+            "signatory",
+        ),
+        ("Zhou Bo", "Yao Kai", "attendee"),
+        ("Wang Jun", None, "attendee"),
+    ]
+    assert _ceremony(["people_in_titles"]) == [
+        ("Zhang Wei", "President of Alpha University", "signatory"),
+        ("Lu Ming", "Vice Governor of Harbour Province", "signatory"),
+        ("Zhou Bo", None, "attendee"),
+        ("Yao Kai", None, "attendee"),
+        ("Wang Jun", None, "attendee"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Secretary of the Party Committee and President of the State Information Center",
+        "Vice Secretary of the CPC Committee and Governor of Harbour Province",
+        "Lord Mayor",
+        "Mayor of Harbour and Alpha University, a partner",  # "Alpha University" is no person
+    ],
+)
+def test_a_title_that_holds_no_other_person_is_kept(title: str) -> None:
+    text = f"Harbour signs an agreement\n\nZhang Wei, {title}, signed it with Alpha University.\n"
+    people = PeopleAnswer.model_validate(
+        {
+            "people": [
+                {"name": "Zhang Wei", "title": title, "organization": None, "role": "signatory"}
+            ]
+        }
+    )
+    assert people_in_titles(people, text, []) == people

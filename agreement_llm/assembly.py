@@ -24,6 +24,13 @@ from agreement_llm.models import (
     Sector,
     Status,
 )
+from agreement_llm.parties import (
+    collective_parties,
+    government_in_full,
+    not_in_the_header,
+    parties_between,
+    parties_in_sentence,
+)
 from agreement_llm.sectors import sector_from_name, state_owned_group
 from agreement_llm.steps import (
     AgreementsAnswer,
@@ -104,7 +111,7 @@ def _party(party: StepParty, where: str, source: _Source) -> Party | None:
     if (
         source.governments
         and sector is Sector.local_government
-        and (full := documents.government_in_full(name, source.text))
+        and (full := government_in_full(name, source.text))
     ):
         source.notes.append(f"{where}.name: {name!r} is written in full {full!r}")
         name = full
@@ -150,7 +157,7 @@ def assemble(
     for i, answer in enumerate(agreements.agreements):
         where = f"agreements[{i}]"
         if "parties_of_the_sentence" in extra:  # not step 1's parties copied; "18 enterprises"
-            answer = documents.parties_in_sentence(answer, text, where, notes)
+            answer = parties_in_sentence(answer, text, where, notes)
         parties = [
             p
             for j, raw in enumerate(answer.parties)
@@ -168,7 +175,9 @@ def assemble(
         asked_for = answer.evidence in asked  # the `sentences` step's answer for that sentence
         # a document signed before this one, whatever parties it shares with it
         before = (
-            asked_for and "earlier_documents" in extra and rules.earlier_document(answer.evidence)
+            asked_for
+            and "earlier_documents" in extra
+            and documents.earlier_document(answer.evidence)
         )
         if asked_for and not before and documents.repeats(answer, earlier, asked, one_by_one):
             notes.append(f"{where}: the parties of an agreement step 1 found; dropped")
@@ -239,14 +248,14 @@ def assemble(
         records = documents.sides_from_summaries(records, told, asked, notes)
     records = documents.without_told_summaries(records, told, asked, notes)
     after: dict[str, Callable[[list[Agreement], list[str]], list[Agreement]]] = {
-        "parties_between": documents.parties_between,
-        "collective_parties": documents.collective_parties,  # "various departments of X"
+        "parties_between": parties_between,
+        "collective_parties": collective_parties,  # "various departments of X"
         "areas_from_the_text": lambda r, n: areas.with_listed_areas(
             r, body, n, theirs="earlier_documents" in extra
         ),
         "areas_of_cooperation": lambda r, n: areas.only_fields_of_cooperation(r, body, n),
         "areas_named": areas.without_unnamed,  # "other fields" names none
-        "not_the_masthead": lambda r, n: documents.not_in_the_header(r, text, n),
+        "not_the_masthead": lambda r, n: not_in_the_header(r, text, n),
         "one_place": documents.one_place,  # the place of an article's one signing event
     }
     for name, rule in after.items():  # in this order, where the version names them
@@ -355,9 +364,8 @@ def _seat(
             title = persons.fuller_title(title, persons.title_in_text(name, text))
         organization = source.keep(person.organization, f"{where}.organization")
         if organization is None and title and "organizations_in_titles" in extra:
-            organization = persons.organization_in_title(
-                f"{title} {name}", text
-            )  # "president of X"
+            # the organization a title names: "president of the State Information Center"
+            organization = persons.organization_in_title(f"{title} {name}", text)
         own = [
             i
             for i in live

@@ -52,7 +52,7 @@ def unreported(
     agreements has (`documents.names_new_parties`: "the Agreement among A, B and C"). With
     `whole`, sentences are not cut at abbreviations (`rules.sentences(past_abbreviations=)`).
     With `earlier`, also a sentence that tells of a document signed before the article's event
-    (`rules.earlier_document`: "since the signing of the preceding round of ... agreement")."""
+    (`documents.earlier_document`: "since the signing of the preceding round of ... agreement")."""
     sentences = rules.sentences(text, past_abbreviations=whole)
     candidates = [s for s in sentences if rules.names_a_document(s)]
     reported = {
@@ -77,7 +77,7 @@ def unreported(
             rules.several_documents(s)
             or (many and rules.one_document_signed(s))
             or (named and documents.names_new_parties(s, known))
-            or (earlier and rules.earlier_document(s))
+            or (earlier and documents.earlier_document(s))
         )
     ]
 

@@ -21,7 +21,6 @@ __all__ = [
     "country_code",
     "currency_code",
     "currency_from_text",
-    "earlier_document",
     "fold",
     "kind_from_title",
     "name_at_start",
@@ -348,24 +347,6 @@ def status_in_sentence(sentence: str) -> str | None:
     if _PLANNED.search(low):
         return "planned"
     return None
-
-
-_BEFORE_THIS_ONE = re.compile(
-    r"\b(?:preceding|previous|former|earlier|last)\s+(?:round|phase|batch)\s+of\b"
-    r"|\bsince (?:the )?signing of\b"
-    r"|\b(?:preceding|previous|former|earlier)\s+(?:[a-z-]+\s+){0,3}?"
-    r"(?:agreements?|memorand\w*|mous?|contracts?)\b"
-)
-
-
-def earlier_document(sentence: str) -> bool:
-    """True when a sentence tells of a document signed before the article's event: its status
-    is "earlier" (`status_in_sentence`), or it speaks of a preceding round or document ("since
-    the signing of the preceding round of strategic cooperation agreement")."""
-    low = " ".join(sentence.lower().split())
-    return names_a_document(sentence) and (
-        status_in_sentence(sentence) == "earlier" or bool(_BEFORE_THIS_ONE.search(low))
-    )
 
 
 def same_organization(a: str | None, b: str | None) -> bool:

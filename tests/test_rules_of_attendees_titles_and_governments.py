@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.documents import government_in_full, parties_named
+from agreement_llm.parties import government_in_full, parties_named
 from agreement_llm.persons import holds_the_name
 from agreement_llm.steps import PeopleAnswer
 from tests.test_rules_of_people_and_dates import _agreements, _answer

@@ -14,10 +14,10 @@ from __future__ import annotations
 import pytest
 
 from agreement_llm.assembly import assemble
-from agreement_llm.documents import counted_partners, names_organization
+from agreement_llm.documents import earlier_document
+from agreement_llm.parties import counted_partners, names_organization
 from agreement_llm.persons import people_in_titles
 from agreement_llm.recipes import unreported
-from agreement_llm.rules import earlier_document
 from agreement_llm.steps import PeopleAnswer
 from tests.test_rules_of_people_and_dates import _agreements, _answer
 

@@ -346,11 +346,11 @@ def people_in_titles(answer: PeopleAnswer, text: str, notes: list[str]) -> Peopl
     for k, person in enumerate(answer.people):
         title = (person.title or "").strip()
         match = _AND_ANOTHER.match(title)
-        if _a_persons_name(title, text):
+        if _a_persons_name(title, text) and fold(title) != fold(person.name):
             own, name, theirs = None, title, None
-        elif match and _a_persons_name(match["name"], text):
+        elif match and _a_persons_name(match["name"], text) and match["name"] != person.name:
             own, name, theirs = match["own"], match["name"], match["title"]
-        else:
+        else:  # no other person (a title that is the person's own name is no title: later)
             people.append(person)
             continue
         notes.append(f"people[{k}].title: {name!r} is another person at the signing")

@@ -325,6 +325,7 @@ def test_a_person_written_into_another_persons_title_is_a_person() -> None:
         "Vice Secretary of the CPC Committee and Governor of Harbour Province",
         "Lord Mayor",
         "Mayor of Harbour and Alpha University, a partner",  # "Alpha University" is no person
+        "Zhang Wei",  # the person's own name: no other person
     ],
 )
 def test_a_title_that_holds_no_other_person_is_kept(title: str) -> None:

@@ -76,14 +76,14 @@ def with_listed_areas(
     `theirs`, a sentence that is another record's evidence lists that record's fields only."""
     lists = [(s, found) for s in sentences if (found := areas_listed(s))]
     live = [r for r in records if r.status is not Status.earlier]
+    evidences = {r.evidence for r in records} if theirs else set()  # each record's own sentence
     out: list[Agreement] = []
     for i, record in enumerate(records):
-        others = {r.evidence for r in records if r.evidence != record.evidence} if theirs else set()
         mine = [
             item
             for sentence, found in lists
             if sentence == record.evidence
-            or (len(live) == 1 and record is live[0] and sentence not in others)
+            or (len(live) == 1 and record is live[0] and sentence not in evidences)
             for item in found
         ]
         areas = list(record.areas)

@@ -166,13 +166,13 @@ def assemble(
         if not parties:
             notes.append(f"{where}: no parties; dropped")
             continue
+        asked_for = answer.evidence in asked  # the `sentences` step's answer for that sentence
         one_by_one = (
             "documents_one_by_one" in extra
-            and answer.evidence in asked
+            and asked_for
             and rules.one_document_signed(answer.evidence)
         )
         earlier = agreements.agreements[:i]
-        asked_for = answer.evidence in asked  # the `sentences` step's answer for that sentence
         # a document signed before this one, whatever parties it shares with it
         before = (
             asked_for
@@ -186,7 +186,7 @@ def assemble(
         names = [p.name for p in parties] + [p.short_name for p in parties if p.short_name]
         evidence = (
             answer.evidence
-            if answer.evidence in asked
+            if asked_for
             else rules.best_sentence([*names, title or "", answer.evidence], candidates)
         )
         if evidence is None:

@@ -91,6 +91,15 @@ def listed_partners(
     return [signer, *partners]
 
 
+def _has(record: Agreement, party: Party) -> bool:
+    """True when one of the record's parties is the same organization as `party`."""
+    return any(rules.same_organization(party.name, q.name) for q in record.parties)
+
+
+def _share_a_party(a: Agreement, b: Agreement) -> bool:
+    return any(_has(b, p) for p in a.parties)
+
+
 def sides_from_summaries(
     records: list[Agreement], told: list[Agreement], asked: Collection[str], notes: list[str]
 ) -> list[Agreement]:
@@ -99,17 +108,13 @@ def sides_from_summaries(
     those of them told with one party ("A memorandum on ... was also signed": its other side is
     the summary's). `told` is updated in place."""
     out = list(records)
-
-    def has(record: Agreement, party: Party) -> bool:
-        return any(rules.same_organization(party.name, q.name) for q in record.parties)
-
     for summary in records:
         if (summary.count or 1) < 2 or summary.evidence in asked:
             continue
-        mine = [t for t in told if any(has(summary, p) for p in t.parties)]
+        mine = [t for t in told if _share_a_party(t, summary)]
         lone = [t for t in told if len(t.parties) == 1 and t not in mine]
-        common = [p for p in (mine[0].parties if mine else []) if all(has(t, p) for t in mine)]
-        common = [p for p in common if has(summary, p)]
+        common = [p for p in (mine[0].parties if mine else []) if all(_has(t, p) for t in mine)]
+        common = [p for p in common if _has(summary, p)]
         if not lone or len(common) != 1 or len(mine) + len(lone) < (summary.count or 1):
             continue
         for t in lone:
@@ -129,15 +134,7 @@ def without_told_summaries(
     for i, record in enumerate(records):
         count = record.count or 1
         if count > 1 and record.evidence not in asked:
-            mine = [
-                t
-                for t in told
-                if any(
-                    rules.same_organization(p.name, q.name)
-                    for p in t.parties
-                    for q in record.parties
-                )
-            ]
+            mine = [t for t in told if _share_a_party(t, record)]
             if len(mine) >= count:
                 notes.append(f"record {i}: its {count} documents told one by one; dropped")
                 continue
